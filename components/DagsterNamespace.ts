@@ -1,0 +1,52 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_PREFIX, platformLabels } from "./labels";
+
+export interface DagsterNamespaceArgs {
+  name: string;
+  /** `prod` or `branch`, as a label, so policies and humans can tell them apart. */
+  deploymentKind: "prod" | "branch";
+  /** Source ranges allowed to reach pods from outside the namespace (the load balancer's). */
+  allowedIngressCidrs: string[];
+}
+
+/**
+ * The namespace a deployment runs in, isolated: pods accept traffic only from their own
+ * namespace (and from the load balancer's ranges when the webserver is exposed). A branch's
+ * pods therefore cannot call prod's webserver or code servers, and the other way round.
+ */
+export class DagsterNamespace extends pulumi.ComponentResource {
+  readonly namespace: k8s.core.v1.Namespace;
+  readonly name: pulumi.Output<string>;
+
+  constructor(name: string, args: DagsterNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${COMPONENT_PREFIX}:DagsterNamespace`, name, {}, opts);
+    this.namespace = new k8s.core.v1.Namespace(
+      name,
+      {
+        metadata: {
+          name: args.name,
+          labels: { ...platformLabels("namespace"), "dagster-platform/deployment-kind": args.deploymentKind },
+        },
+      },
+      { parent: this },
+    );
+    this.name = this.namespace.metadata.name;
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-isolation`,
+      {
+        metadata: { name: "isolate-namespace", namespace: this.name, labels: platformLabels("namespace") },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Ingress"],
+          ingress: [
+            { from: [{ podSelector: {} }] },
+            ...(args.allowedIngressCidrs.length > 0 ? [{ from: args.allowedIngressCidrs.map((cidr) => ({ ipBlock: { cidr } })) }] : []),
+          ],
+        },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ name: this.name });
+  }
+}

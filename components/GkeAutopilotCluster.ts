@@ -1,0 +1,73 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { gkeKubeconfig } from "../render/kubeconfig";
+import { COMPONENT_PREFIX } from "./labels";
+import { PODS_RANGE, SERVICES_RANGE } from "./Network";
+
+export interface GkeAutopilotClusterArgs {
+  name: string;
+  project: string;
+  region: string;
+  releaseChannel: string;
+  network: pulumi.Input<string>;
+  subnetwork: pulumi.Input<string>;
+  /** Artifact Registry repository the nodes pull code-location images from. */
+  registry?: { location: pulumi.Input<string>; repositoryId: pulumi.Input<string> };
+}
+
+/** Roles GKE nodes need to ship logs and metrics; nothing that touches data. */
+const NODE_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/monitoring.viewer", "roles/stackdriver.resourceMetadata.writer"];
+
+/**
+ * A regional GKE Autopilot cluster with private nodes. Autopilot: Dagster's load is a webserver,
+ * a daemon, a few code servers and bursts of run pods; Autopilot bills those pods' requests,
+ * scales nodes for the bursts, and always has Workload Identity on, with no node pools to run.
+ */
+export class GkeAutopilotCluster extends pulumi.ComponentResource {
+  readonly cluster: gcp.container.Cluster;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly workloadPool: string;
+
+  constructor(name: string, args: GkeAutopilotClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${COMPONENT_PREFIX}:GkeAutopilotCluster`, name, {}, opts);
+    const parent = { parent: this };
+    // Nodes run as their own account, not the default compute one (which has Editor).
+    const nodes = new gcp.serviceaccount.Account(`${name}-nodes`, { accountId: `${args.name}-nodes`.slice(0, 30), displayName: `GKE nodes of ${args.name}` }, parent);
+    NODE_ROLES.forEach((role) => {
+      new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`, { project: args.project, role, member: pulumi.interpolate`serviceAccount:${nodes.email}` }, parent);
+    });
+    if (args.registry) {
+      new gcp.artifactregistry.RepositoryIamMember(
+        `${name}-nodes-registry-reader`,
+        { location: args.registry.location, repository: args.registry.repositoryId, role: "roles/artifactregistry.reader", member: pulumi.interpolate`serviceAccount:${nodes.email}` },
+        parent,
+      );
+    }
+    this.workloadPool = `${args.project}.svc.id.goog`;
+    this.cluster = new gcp.container.Cluster(
+      name,
+      {
+        name: args.name,
+        location: args.region,
+        enableAutopilot: true,
+        network: args.network,
+        subnetwork: args.subnetwork,
+        ipAllocationPolicy: { clusterSecondaryRangeName: PODS_RANGE, servicesSecondaryRangeName: SERVICES_RANGE },
+        releaseChannel: { channel: args.releaseChannel },
+        workloadIdentityConfig: { workloadPool: this.workloadPool },
+        privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: false },
+        clusterAutoscaling: { autoProvisioningDefaults: { serviceAccount: nodes.email, oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"] } },
+        deletionProtection: true,
+      },
+      parent,
+    );
+    this.kubeconfig = pulumi.secret(
+      pulumi
+        .all([this.cluster.name, this.cluster.endpoint, this.cluster.masterAuth])
+        .apply(([clusterName, endpoint, auth]) =>
+          gkeKubeconfig({ contextName: `gke_${args.project}_${args.region}_${clusterName}`, endpoint, caCertificate: auth.clusterCaCertificate ?? "" }),
+        ),
+    );
+    this.registerOutputs({ name: this.cluster.name, kubeconfig: this.kubeconfig });
+  }
+}

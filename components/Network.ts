@@ -1,0 +1,94 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_PREFIX } from "./labels";
+
+export interface NetworkArgs {
+  mode: "create" | "existing";
+  name: string;
+  project: string;
+  region: string;
+  subnetCidr?: string;
+  podsCidr?: string;
+  servicesCidr?: string;
+  /** A proxy-only subnet for internal Application Load Balancers (ingress internal). */
+  proxySubnetCidr?: string;
+}
+
+export const PODS_RANGE = "pods";
+export const SERVICES_RANGE = "services";
+
+/**
+ * The VPC: a subnet with secondary ranges for a VPC-native cluster, Cloud NAT so private nodes
+ * reach registries and Snowflake, and private services access so Cloud SQL gets a private IP
+ * and no public one.
+ */
+export class Network extends pulumi.ComponentResource {
+  readonly networkId: pulumi.Output<string>;
+  readonly networkName: pulumi.Output<string>;
+  readonly subnetId?: pulumi.Output<string>;
+  /** Cloud SQL must wait for the peering, or it cannot take a private IP. */
+  readonly privateServicesAccess: gcp.servicenetworking.Connection;
+
+  constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${COMPONENT_PREFIX}:Network`, name, {}, opts);
+    const parent = { parent: this };
+    let network: pulumi.Output<string>;
+    if (args.mode === "create") {
+      const vpc = new gcp.compute.Network(name, { name: args.name, autoCreateSubnetworks: false, routingMode: "REGIONAL" }, parent);
+      const subnet = new gcp.compute.Subnetwork(
+        `${name}-nodes`,
+        {
+          name: `${args.name}-nodes`,
+          region: args.region,
+          network: vpc.id,
+          ipCidrRange: args.subnetCidr as string,
+          privateIpGoogleAccess: true,
+          secondaryIpRanges: [
+            { rangeName: PODS_RANGE, ipCidrRange: args.podsCidr as string },
+            { rangeName: SERVICES_RANGE, ipCidrRange: args.servicesCidr as string },
+          ],
+          logConfig: { aggregationInterval: "INTERVAL_10_MIN", flowSampling: 0.5, metadata: "INCLUDE_ALL_METADATA" },
+        },
+        parent,
+      );
+      if (args.proxySubnetCidr) {
+        new gcp.compute.Subnetwork(
+          `${name}-proxy-only`,
+          { name: `${args.name}-proxy-only`, region: args.region, network: vpc.id, ipCidrRange: args.proxySubnetCidr, purpose: "REGIONAL_MANAGED_PROXY", role: "ACTIVE" },
+          parent,
+        );
+      }
+      const router = new gcp.compute.Router(`${name}-router`, { name: `${args.name}-router`, region: args.region, network: vpc.id }, parent);
+      new gcp.compute.RouterNat(
+        `${name}-nat`,
+        {
+          name: `${args.name}-nat`,
+          router: router.name,
+          region: args.region,
+          natIpAllocateOption: "AUTO_ONLY",
+          sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
+          logConfig: { enable: true, filter: "ERRORS_ONLY" },
+        },
+        parent,
+      );
+      network = vpc.id;
+      this.networkName = vpc.name;
+      this.subnetId = subnet.id;
+    } else {
+      network = pulumi.output(`projects/${args.project}/global/networks/${args.name}`);
+      this.networkName = pulumi.output(args.name);
+    }
+    this.networkId = network;
+    const range = new gcp.compute.GlobalAddress(
+      `${name}-private-services`,
+      { name: `${args.name}-private-services`, purpose: "VPC_PEERING", addressType: "INTERNAL", prefixLength: 20, network },
+      parent,
+    );
+    this.privateServicesAccess = new gcp.servicenetworking.Connection(
+      `${name}-private-services`,
+      { network, service: "servicenetworking.googleapis.com", reservedPeeringRanges: [range.name] },
+      parent,
+    );
+    this.registerOutputs({ networkId: this.networkId });
+  }
+}

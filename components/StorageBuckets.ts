@@ -1,0 +1,55 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_PREFIX } from "./labels";
+
+export interface StorageBucketsArgs {
+  /** Globally unique name prefix, e.g. `<project>-dagster`. */
+  prefix: string;
+  location: string;
+  computeLogRetentionDays: number;
+  /** Branch buckets go with their stack; prod buckets are protected and never force-destroyed. */
+  disposable: boolean;
+}
+
+/**
+ * The two buckets Dagster writes: compute logs (expire after N days) and versioned defs state
+ * (object versioning on, old versions pruned). Never public: uniform access and public access
+ * prevention enforced.
+ */
+export class StorageBuckets extends pulumi.ComponentResource {
+  readonly computeLogs: gcp.storage.Bucket;
+  readonly defsState: gcp.storage.Bucket;
+
+  constructor(name: string, args: StorageBucketsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${COMPONENT_PREFIX}:StorageBuckets`, name, {}, opts);
+    const common = {
+      location: args.location,
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+      forceDestroy: args.disposable,
+      labels: { "managed-by": "pulumi", "part-of": "dagster-platform" },
+    };
+    const opt = { parent: this, protect: !args.disposable };
+    this.computeLogs = new gcp.storage.Bucket(
+      `${name}-compute-logs`,
+      {
+        ...common,
+        name: `${args.prefix}-compute-logs`,
+        versioning: { enabled: false },
+        lifecycleRules: [{ action: { type: "Delete" }, condition: { age: args.computeLogRetentionDays } }],
+      },
+      opt,
+    );
+    this.defsState = new gcp.storage.Bucket(
+      `${name}-defs-state`,
+      {
+        ...common,
+        name: `${args.prefix}-defs-state`,
+        versioning: { enabled: true },
+        lifecycleRules: [{ action: { type: "Delete" }, condition: { numNewerVersions: 10, withState: "ARCHIVED" } }],
+      },
+      opt,
+    );
+    this.registerOutputs({ computeLogs: this.computeLogs.name, defsState: this.defsState.name });
+  }
+}

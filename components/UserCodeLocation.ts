@@ -1,0 +1,46 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { USER_CODE_CHART, userCodeObjectNames } from "../chart/names";
+import { UserCodeValuesInput, renderUserCodeValues } from "../render/userCodeValues";
+import { ChartRef, helmRelease } from "./helm";
+import { COMPONENT_PREFIX } from "./labels";
+
+export interface UserCodeLocationArgs {
+  namespace: pulumi.Input<string>;
+  chart: Omit<ChartRef, "chart">;
+  timeoutSeconds: number;
+  values: Omit<UserCodeValuesInput, "gcpServiceAccount"> & { gcpServiceAccount?: pulumi.Input<string> };
+}
+
+/**
+ * One code location: its own `dagster/dagster-user-deployments` release `code-<name>`, so that
+ * changing one location's image upgrades that release and nothing else.
+ */
+export class UserCodeLocation extends pulumi.ComponentResource {
+  readonly release: k8s.helm.v3.Release;
+  readonly serviceName: string;
+  readonly serviceAccountName: string;
+
+  constructor(name: string, args: UserCodeLocationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${COMPONENT_PREFIX}:UserCodeLocation`, name, {}, opts);
+    const names = userCodeObjectNames(args.values.location.name);
+    this.serviceName = names.service;
+    this.serviceAccountName = names.serviceAccount;
+    const values = pulumi
+      .output(args.values.gcpServiceAccount)
+      .apply((gcpServiceAccount) => renderUserCodeValues({ ...args.values, gcpServiceAccount }));
+    this.release = helmRelease(
+      names.release,
+      {
+        releaseName: names.release,
+        chart: USER_CODE_CHART,
+        ...args.chart,
+        namespace: args.namespace,
+        values,
+        timeoutSeconds: args.timeoutSeconds,
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ release: this.release.name, service: this.serviceName });
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Container image references, parsed the way the distribution reference grammar reads them:
+ * `[registry[:port]/]path[:tag][@sha256:<64 hex>]`.
+ */
+export interface ImageRef {
+  /** The reference exactly as written. */
+  reference: string;
+  /** Registry and path, without tag or digest. */
+  name: string;
+  tag?: string;
+  digest?: string;
+}
+
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const REGISTRY = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+export type ImageParse = { ok: true; image: ImageRef } | { ok: false; reason: string };
+
+export function parseImage(reference: string): ImageParse {
+  if (reference.trim() !== reference || reference === "") {
+    return { ok: false, reason: "it is empty or has surrounding spaces" };
+  }
+  let rest = reference;
+  let digest: string | undefined;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) return { ok: false, reason: `the digest "${digest}" is not sha256:<64 lowercase hex>` };
+  }
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(":");
+  if (colon > rest.lastIndexOf("/")) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) return { ok: false, reason: `the tag "${tag}" is not a valid tag` };
+  }
+  const parts = rest.split("/");
+  const first = parts[0];
+  const hasRegistry = parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");
+  if (hasRegistry && !REGISTRY.test(first)) return { ok: false, reason: `the registry "${first}" is not a host name` };
+  const path = hasRegistry ? parts.slice(1) : parts;
+  const bad = path.find((c) => !PATH_COMPONENT.test(c));
+  if (bad !== undefined) {
+    return { ok: false, reason: `the path component "${bad}" must be lowercase letters, digits and separators` };
+  }
+  return { ok: true, image: { reference, name: rest, tag, digest } };
+}
+
+/** Pinned means a digest, or a tag other than `latest`: the same reference always runs the same code. */
+export function isPinned(image: ImageRef): boolean {
+  return image.digest !== undefined || (image.tag !== undefined && image.tag !== "latest");
+}
+
+/**
+ * The chart builds the image as `printf "%s:%s" repository tag`, and an empty tag falls back
+ * to the chart version. So a digest has to ride in the tag (`1.2@sha256:…`, a valid reference),
+ * and a digest-only reference is split at its own colon (`name@sha256` + `<hex>`): both render
+ * back to exactly the reference the user wrote.
+ */
+export function chartImage(image: ImageRef): { repository: string; tag: string } {
+  if (image.digest && image.tag) return { repository: image.name, tag: `${image.tag}@${image.digest}` };
+  if (image.digest) {
+    const [algorithm, hex] = image.digest.split(":");
+    return { repository: `${image.name}@${algorithm}`, tag: hex };
+  }
+  return { repository: image.name, tag: image.tag ?? "latest" };
+}

@@ -1,0 +1,58 @@
+/**
+ * A problem found in user input (a repos/ file or a stack config key). Every check collects
+ * problems instead of throwing, so one run reports everything that is wrong at once.
+ */
+export interface Problem {
+  /** The file (relative path) or config source the problem is in, e.g. `repos/etl.yaml`. */
+  source: string;
+  /** The field, as a dotted path (`resources.requests.cpu`), or "" for the whole file. */
+  field: string;
+  /** What is wrong, naming the bad value. */
+  message: string;
+  /** What would be right. */
+  hint?: string;
+  /** 1-based position, when the problem comes from the YAML parser. */
+  line?: number;
+  column?: number;
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.line !== undefined ? `${p.source}:${p.line}:${p.column ?? 1}` : p.source;
+  const field = p.field ? ` ${p.field}:` : "";
+  const hint = p.hint ? ` (${p.hint})` : "";
+  return `${where}:${field} ${p.message}${hint}`;
+}
+
+/** Thrown once, with every problem, before a single resource is registered. */
+export class InputError extends Error {
+  readonly problems: readonly Problem[];
+
+  constructor(what: string, problems: readonly Problem[]) {
+    const sorted = [...problems].sort(compareProblems);
+    super(
+      `${what}: ${sorted.length} problem${sorted.length === 1 ? "" : "s"}; nothing was planned.\n` +
+        sorted.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+    );
+    this.name = "InputError";
+    this.problems = sorted;
+  }
+}
+
+function compareProblems(a: Problem, b: Problem): number {
+  return (
+    a.source.localeCompare(b.source) ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    a.field.localeCompare(b.field) ||
+    a.message.localeCompare(b.message)
+  );
+}
+
+/** Renders any JS value the way a user would recognise it from their YAML. */
+export function show(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "nothing";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return String(value);
+}

@@ -1,0 +1,95 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { RegisterResourceOutputsRequest, RegisterResourceRequest, ReadResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
+import { ComputedContext, computedId, computedOutputs } from "./computed";
+import { RecordedResource, mask, recordOutputs, recordRead, recordRegistration } from "./record";
+
+type Callback = (err: Error | null, res?: unknown) => void;
+/** The part of the mock monitor this harness intercepts. */
+interface InterceptableMonitor {
+  registerResource(req: RegisterResourceRequest, cb: Callback): void;
+  readResource(req: ReadResourceRequest, cb: Callback): void;
+  registerResourceOutputs(req: RegisterResourceOutputsRequest, cb: Callback): void;
+}
+
+export interface OfflineRun {
+  resources: RecordedResource[];
+  /** Stack outputs with secrets masked. */
+  outputs: Record<string, unknown>;
+  /** Stack outputs as a StackReference would see them (secrets unwrapped): offline only. */
+  rawOutputs: Record<string, unknown>;
+}
+
+interface SettingsInternals {
+  waitForRPCs(): Promise<void>;
+}
+
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value !== null && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") return unwrapSecrets(obj.value);
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+/**
+ * Runs a Pulumi program under the mock runtime, with the given config, and records every
+ * resource it registers. The program is run inside a real Stack resource, as the CLI does.
+ */
+export async function runOffline(args: {
+  project: string;
+  stack: string;
+  config: Record<string, string>;
+  secretKeys: string[];
+  computed: ComputedContext;
+  program: () => unknown;
+}): Promise<OfflineRun> {
+  const { project, stack } = args;
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (m: pulumi.runtime.MockResourceArgs) => {
+        const inputs = unwrapSecrets(m.inputs) as Record<string, unknown>;
+        return { id: m.id || computedId(m.type, m.name, inputs, args.computed), state: { ...inputs, ...computedOutputs(m.type, m.name, inputs, args.computed) } };
+      },
+      call: () => ({}),
+    },
+    project,
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(args.config, args.secretKeys);
+
+  const monitor = pulumi.runtime.getMonitor() as unknown as InterceptableMonitor;
+  const resources: RecordedResource[] = [];
+  let stackOutputs: Record<string, unknown> = {};
+  const register = monitor.registerResource.bind(monitor);
+  const read = monitor.readResource.bind(monitor);
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    resources.push(recordRegistration(req, stack, project));
+    register(req, cb);
+  };
+  monitor.readResource = (req, cb) => {
+    resources.push(recordRead(req, stack, project));
+    read(req, cb);
+  };
+  monitor.registerResourceOutputs = (req, cb) => {
+    const { urn, outputs } = recordOutputs(req);
+    if (urn.split("::")[2] === "pulumi:pulumi:Stack") stackOutputs = outputs;
+    registerOutputs(req, cb);
+  };
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as SettingsInternals;
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => args.program());
+  } finally {
+    await settings.waitForRPCs();
+  }
+  return {
+    resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"),
+    outputs: mask(stackOutputs) as Record<string, unknown>,
+    rawOutputs: unwrapSecrets(stackOutputs) as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Which deployment a stack is: the production one, or the branch deployment of one pull request.
+ * Everything that differs between the two is derived from this, in one place.
+ */
+export type Deployment =
+  | { kind: "prod"; stack: string }
+  | { kind: "branch"; stack: string; pullRequest: number; commitSha: string; branch: string };
+
+const BRANCH_STACK = /^pr-([1-9][0-9]{0,8})$/;
+
+/** Parses a stack name: `pr-<N>` is a branch deployment; any other `pr-…` name is an error. */
+export function classifyStack(stack: string): { kind: "prod" } | { kind: "branch"; pullRequest: number } | { kind: "invalid"; reason: string } {
+  const m = BRANCH_STACK.exec(stack);
+  if (m) return { kind: "branch", pullRequest: Number(m[1]) };
+  if (stack.startsWith("pr-")) {
+    return {
+      kind: "invalid",
+      reason: `the stack name "${stack}" starts with "pr-" but is not pr-<N> with N the pull-request number (digits, no leading zero, at most 9): e.g. pr-42`,
+    };
+  }
+  return { kind: "prod" };
+}
+
+/** The Kubernetes namespace a deployment runs in. */
+export function deploymentNamespace(d: Deployment, prodNamespace: string): string {
+  return d.kind === "branch" ? `dagster-pr-${d.pullRequest}` : prodNamespace;
+}
+
+/** Environment variables Dagster+ sets for branch deployments, so code written for it runs unchanged. */
+export const DAGSTER_CLOUD_ENV_KEYS = [
+  "DAGSTER_CLOUD_DEPLOYMENT_NAME",
+  "DAGSTER_CLOUD_GIT_BRANCH",
+  "DAGSTER_CLOUD_GIT_SHA",
+  "DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT",
+  "DAGSTER_CLOUD_PULL_REQUEST_ID",
+] as const;
+
+/**
+ * The Dagster+ variables for one location. Git metadata is the location's own (what its image was
+ * built from, written into repos/ by the code-location workflow) when known; a branch deployment
+ * falls back to the pull request's head. Prod has no fallback on purpose: a value that changed on
+ * every merge would restart every code server on every merge.
+ */
+export function dagsterCloudEnv(d: Deployment, git?: { sha?: string; branch?: string }): Record<string, string> {
+  const branch = d.kind === "branch";
+  return {
+    DAGSTER_CLOUD_DEPLOYMENT_NAME: d.stack,
+    DAGSTER_CLOUD_GIT_BRANCH: git?.branch ?? (branch ? d.branch : ""),
+    DAGSTER_CLOUD_GIT_SHA: git?.sha ?? (branch ? d.commitSha : ""),
+    DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT: branch ? "1" : "0",
+    DAGSTER_CLOUD_PULL_REQUEST_ID: branch ? String(d.pullRequest) : "",
+  };
+}

@@ -1,0 +1,85 @@
+import { chartImage } from "../locations/image";
+import { CodeLocation, ResourceRequirements } from "../locations/types";
+import { DAGSTER_HOME, POSTGRES_SECRET_NAME, WORKLOAD_IDENTITY_ANNOTATION } from "./systemValues";
+
+export interface UserCodeValuesInput {
+  location: CodeLocation;
+  /** Platform variables (DAGSTER_CLOUD_*): merged over the file's env, which may not set them. */
+  platformEnv: Record<string, string>;
+  /** Secrets the platform manages for every location (e.g. Snowflake credentials). */
+  platformSecrets: string[];
+  /**
+   * Branch deployments reference a location's own Secrets as optional: prod's Secrets live in
+   * prod's namespace only, and a branch must start without them rather than borrow them.
+   */
+  optionalUserSecrets: boolean;
+  /** Used when the file sets no resources. */
+  defaultResources: ResourceRequirements;
+  gcpServiceAccount?: string;
+}
+
+/** `dagster api grpc` / `dagster code-server start` arguments for the location's code target. */
+export function codeTargetArgs(location: CodeLocation): string[] {
+  const flag = { module: "--module-name", package: "--package-name", file: "--python-file" }[location.target.kind];
+  const args = [flag, location.target.value];
+  if (location.attribute) args.push("--attribute", location.attribute);
+  if (location.workingDirectory) args.push("--working-directory", location.workingDirectory);
+  return args;
+}
+
+function sorted<T>(obj: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * Values for one `dagster/dagster-user-deployments` release holding exactly one location.
+ * Everything in here derives from that location's file and the deployment, so a change to
+ * another file can never change this release.
+ */
+export function renderUserCodeValues(input: UserCodeValuesInput): Record<string, unknown> {
+  const { location } = input;
+  const args = codeTargetArgs(location);
+  const deployment: Record<string, unknown> = {
+    name: location.name,
+    image: { ...chartImage(location.image), pullPolicy: location.imagePullPolicy },
+    [location.codeServer ? "codeServerArgs" : "dagsterApiGrpcArgs"]: args,
+    port: location.port,
+    includeConfigInLaunchedRuns: { enabled: location.includeConfigInLaunchedRuns },
+    env: sorted({ ...location.env, ...input.platformEnv }),
+    envConfigMaps: location.configMaps.map((name) => ({ name })),
+    envSecrets: [
+      ...input.platformSecrets.map((name) => ({ name })),
+      ...location.secrets.map((name) => (input.optionalUserSecrets ? { name, optional: true } : { name })),
+    ],
+    annotations: location.annotations,
+    labels: location.labels,
+    nodeSelector: location.nodeSelector,
+    tolerations: location.tolerations,
+    affinity: {},
+    podSecurityContext: {},
+    securityContext: {},
+    resources: location.resources ?? input.defaultResources,
+    // No instance mount: includeConfigInLaunchedRuns copies volumes into run pods, where the run
+    // launcher already mounts dagster-instance at the same path, and Kubernetes rejects the pod.
+    volumes: [],
+    volumeMounts: [],
+    readinessProbe: { enabled: true, periodSeconds: 20, timeoutSeconds: 10, successThreshold: 1, failureThreshold: 15 },
+    livenessProbe: {},
+    startupProbe: { enabled: false },
+  };
+  return {
+    global: { postgresqlSecretName: POSTGRES_SECRET_NAME, dagsterHome: DAGSTER_HOME, serviceAccountName: "", celeryConfigSecretName: "" },
+    dagsterHome: DAGSTER_HOME,
+    postgresqlSecretName: POSTGRES_SECRET_NAME,
+    // No Celery here: an empty name drops the chart's optional Celery secretRef.
+    celeryConfigSecretName: "",
+    imagePullSecrets: [],
+    // One ServiceAccount per release (the chart's default name), annotated for Workload Identity.
+    serviceAccount: {
+      create: true,
+      name: "",
+      annotations: input.gcpServiceAccount ? { [WORKLOAD_IDENTITY_ANNOTATION]: input.gcpServiceAccount } : {},
+    },
+    deployments: [deployment],
+  };
+}
