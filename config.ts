@@ -462,6 +462,8 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     }
   }
 
+  const helmTimeoutSeconds = c.int("helmTimeoutSeconds");
+  const runJobTtlSeconds = c.int("runJobTtlSeconds");
   const all = [...c.problems, ...problems];
   if (all.length > 0) throw new InputError(`Refusing to plan stack "${raw.stack}"`, all);
 
@@ -472,8 +474,8 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     chart: { version: version as string, repository },
     systemImage,
     workspaceRollout,
-    helmTimeoutSeconds: c.int("helmTimeoutSeconds"),
-    runJobTtlSeconds: c.int("runJobTtlSeconds"),
+    helmTimeoutSeconds,
+    runJobTtlSeconds,
     locations,
     size: isBranch ? BRANCH_SIZE : PROD_SIZE,
     gcp,

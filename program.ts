@@ -23,7 +23,7 @@ import { WorkspaceConfigMap } from "./components/WorkspaceConfigMap";
 import { WorkspaceVerification } from "./components/WorkspaceVerification";
 import { PlatformConfig } from "./config";
 import { dagsterCloudEnv } from "./render/deployment";
-import { branchSnowflakeNames, SNOWFLAKE_SECRET_NAME } from "./render/snowflake";
+import { branchSnowflakeNames, SNOWFLAKE_SECRET_NAME, snowflakeCredentials } from "./render/snowflake";
 import { POSTGRES_SECRET_NAME, PostgresConnection, SystemIngress, WorkspaceRollout } from "./render/systemValues";
 import { renderWorkspaceYaml, sha256, workspaceEntries } from "./render/workspace";
 
@@ -222,14 +222,8 @@ export function deployPlatform(cfg: PlatformConfig): Record<string, pulumi.Input
             name: SNOWFLAKE_SECRET_NAME,
             namespace: ns.name,
             component: "snowflake",
-            data: {
-              SNOWFLAKE_ACCOUNT: sf.account,
-              SNOWFLAKE_DATABASE: sf.productionDatabase,
-              SNOWFLAKE_PRIVATE_KEY: sf.prod.privateKey,
-              SNOWFLAKE_ROLE: sf.prod.role,
-              SNOWFLAKE_USER: sf.prod.user,
-              SNOWFLAKE_WAREHOUSE: sf.warehouse,
-            },
+            data: snowflakeCredentials({ account: sf.account, database: sf.productionDatabase, privateKey: sf.prod.privateKey, role: sf.prod.role, user: sf.prod.user, warehouse: sf.warehouse }),
+            describe: { "snowflake-database": sf.productionDatabase, "snowflake-role": sf.prod.role, "snowflake-user": sf.prod.user },
           },
           onK8s,
         ),

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import * as tls from "@pulumi/tls";
-import { SNOWFLAKE_SECRET_NAME, publicKeyBody } from "../render/snowflake";
+import { SNOWFLAKE_SECRET_NAME, publicKeyBody, snowflakeCredentials } from "../render/snowflake";
 import { COMPONENT_PREFIX } from "./labels";
 import { kubernetesSecret } from "./secrets";
 
@@ -86,14 +86,8 @@ export class BranchSnowflakeAccess extends pulumi.ComponentResource {
         name: SNOWFLAKE_SECRET_NAME,
         namespace: args.namespace,
         component: "snowflake",
-        data: {
-          SNOWFLAKE_ACCOUNT: args.account,
-          SNOWFLAKE_DATABASE: args.cloneDatabase,
-          SNOWFLAKE_PRIVATE_KEY: key.privateKeyPemPkcs8,
-          SNOWFLAKE_ROLE: args.role,
-          SNOWFLAKE_USER: args.user,
-          SNOWFLAKE_WAREHOUSE: args.warehouse,
-        },
+        data: snowflakeCredentials({ account: args.account, database: args.cloneDatabase, privateKey: key.privateKeyPemPkcs8, role: args.role, user: args.user, warehouse: args.warehouse }),
+        describe: { "snowflake-database": args.cloneDatabase, "snowflake-role": args.role, "snowflake-user": args.user },
       },
       { parent: this, dependsOn: [this.user] },
     );

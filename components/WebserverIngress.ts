@@ -41,7 +41,7 @@ export class WebserverIngress extends pulumi.ComponentResource {
     if (args.mode === "iap") {
       const oauth = kubernetesSecret(
         `${name}-iap-oauth`,
-        { name: "dagster-iap-oauth", namespace: args.namespace, component: "ingress", data: { client_id: args.oauthClientId ?? "", client_secret: args.oauthClientSecret ?? "" } },
+        { name: "dagster-iap-oauth", namespace: args.namespace, component: "ingress", data: { client_id: args.oauthClientId ?? "", client_secret: args.oauthClientSecret ?? "" }, describe: { "oauth-client-id": args.oauthClientId ?? "" } },
         parent,
       );
       this.dependencies.push(oauth);

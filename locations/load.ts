@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { parseAllDocuments } from "yaml";
+import { LineCounter, parseAllDocuments } from "yaml";
 import { Problem } from "./problems";
 import { CodeLocation } from "./types";
 import { ValidationContext, validateLocation } from "./validate";
@@ -57,12 +57,13 @@ export function parseLocations(files: readonly LocationFile[], ctx: ValidationCo
     }
     byName.set(name, file);
 
-    const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+    const lines = new LineCounter();
+    const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
     const list = Array.isArray(docs) ? docs : [docs];
     const syntax = list.flatMap((d) => d.errors);
     if (syntax.length > 0) {
       for (const err of syntax) {
-        const pos = err.linePos?.[0];
+        const pos = lines.linePos(err.pos[0]);
         problems.push({
           source: file,
           field: "",

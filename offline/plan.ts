@@ -42,6 +42,10 @@ export interface Plan {
   locations: PlannedLocation[];
   /** Secret config keys planned with placeholders because they are not set. */
   placeholders: string[];
+  /** Provider lookups the program made (it makes none: it never reads live state). */
+  invokes: string[];
+  /** Existing resources the program read (`Resource.get`, StackReference), as `type name`. */
+  reads: string[];
 }
 
 export interface PlanOptions {
@@ -120,6 +124,8 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
     values,
     locations: locations.sort((a, b) => byString(a.name, b.name)),
     placeholders: [...new Set([...plannedPlaceholders(), ...assembled.encrypted.map((k) => k.split(":")[1])])].sort(),
+    invokes: run.invokes,
+    reads: run.resources.filter((r) => r.read).map((r) => `${r.type} ${r.name}`).sort(),
   };
 }
 

@@ -6,6 +6,7 @@ import { RecordedResource, mask, recordOutputs, recordRead, recordRegistration }
 type Callback = (err: Error | null, res?: unknown) => void;
 /** The part of the mock monitor this harness intercepts. */
 interface InterceptableMonitor {
+  invoke(req: { getTok(): string }, cb: Callback): void;
   registerResource(req: RegisterResourceRequest, cb: Callback): void;
   readResource(req: ReadResourceRequest, cb: Callback): void;
   registerResourceOutputs(req: RegisterResourceOutputsRequest, cb: Callback): void;
@@ -13,6 +14,8 @@ interface InterceptableMonitor {
 
 export interface OfflineRun {
   resources: RecordedResource[];
+  /** Provider functions the program called (data-source lookups such as `getCluster`). */
+  invokes: string[];
   /** Stack outputs with secrets masked. */
   outputs: Record<string, unknown>;
   /** Stack outputs as a StackReference would see them (secrets unwrapped): offline only. */
@@ -31,6 +34,17 @@ function unwrapSecrets(value: unknown): unknown {
     return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
   }
   return value;
+}
+
+/** A program that failed offline, with what it had registered before it did. */
+export class OfflineRunError extends Error {
+  constructor(
+    readonly cause: unknown,
+    readonly registered: RecordedResource[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "OfflineRunError";
+  }
 }
 
 /**
@@ -62,7 +76,13 @@ export async function runOffline(args: {
 
   const monitor = pulumi.runtime.getMonitor() as unknown as InterceptableMonitor;
   const resources: RecordedResource[] = [];
+  const invokes: string[] = [];
   let stackOutputs: Record<string, unknown> = {};
+  const invoke = monitor.invoke.bind(monitor);
+  monitor.invoke = (req, cb) => {
+    invokes.push(req.getTok());
+    invoke(req, cb);
+  };
   const register = monitor.registerResource.bind(monitor);
   const read = monitor.readResource.bind(monitor);
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
@@ -82,12 +102,21 @@ export async function runOffline(args: {
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const settings = require("@pulumi/pulumi/runtime/settings") as SettingsInternals;
+  // The SDK takes a stack trace for every resource and promise (source positions, leak reports);
+  // under ts-node's source maps that is most of a plan's time. A plan needs neither.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     await pulumi.runtime.runInPulumiStack(async () => args.program());
+  } catch (e) {
+    await settings.waitForRPCs();
+    throw new OfflineRunError(e, resources.filter((r) => r.type !== "pulumi:pulumi:Stack"));
   } finally {
     await settings.waitForRPCs();
+    Error.stackTraceLimit = stackTraceLimit;
   }
   return {
+    invokes,
     resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"),
     outputs: mask(stackOutputs) as Record<string, unknown>,
     rawOutputs: unwrapSecrets(stackOutputs) as Record<string, unknown>,

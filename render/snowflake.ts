@@ -54,6 +54,18 @@ export const SNOWFLAKE_ENV_KEYS = [
   "SNOWFLAKE_WAREHOUSE",
 ] as const;
 
+/** The Secret's content: one shape for prod's service user and every branch's. */
+export function snowflakeCredentials<T, S>(c: { account: T; database: T; privateKey: S; role: T; user: T; warehouse: T }): Record<(typeof SNOWFLAKE_ENV_KEYS)[number], T | S> {
+  return {
+    SNOWFLAKE_ACCOUNT: c.account,
+    SNOWFLAKE_DATABASE: c.database,
+    SNOWFLAKE_PRIVATE_KEY: c.privateKey,
+    SNOWFLAKE_ROLE: c.role,
+    SNOWFLAKE_USER: c.user,
+    SNOWFLAKE_WAREHOUSE: c.warehouse,
+  };
+}
+
 /** The Kubernetes Secret holding them, in prod and in every branch namespace. */
 export const SNOWFLAKE_SECRET_NAME = "dagster-snowflake";
 

@@ -7,6 +7,7 @@
 import * as path from "path";
 import { InputError } from "../locations/problems";
 import { clearPlan, planStack, summarize, writePlan } from "../offline/plan";
+import { OfflineRunError } from "../offline/runtime";
 
 const USAGE = "usage: npm run plan -- --stack <name> --out <dir> [--repos <dir>] [--config key=value ...]";
 
@@ -48,7 +49,8 @@ async function main(): Promise<number> {
     return 0;
   } catch (e) {
     clearPlan(out);
-    console.error(e instanceof InputError ? e.message : `plan failed: ${(e as Error).stack ?? e}`);
+    const cause = e instanceof OfflineRunError ? e.cause : e;
+    console.error(cause instanceof InputError ? cause.message : `plan failed: ${(cause as Error).stack ?? cause}`);
     return 1;
   }
 }

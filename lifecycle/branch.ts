@@ -1,0 +1,241 @@
+/**
+ * The life of a branch deployment: `up` on open/push/reopen, `down` on close, `reap` on a
+ * schedule for whatever the events missed. Every command can be re-run: each one converges on
+ * its end state from wherever a previous, interrupted run left the stack.
+ */
+import { ConfigMap, Stack, StackNotFoundError, StackSummary } from "@pulumi/pulumi/automation";
+import { CONFIG_NAMESPACE } from "../configKeys";
+import { briefError, errorMessage, LifecycleDeps, plainOutputs } from "./deps";
+import { PullRequestInfo } from "./github";
+import { retryOnLock } from "./locks";
+import { branchStackName, pullRequestOfClone, pullRequestOfStack } from "./names";
+
+export interface UpArgs {
+  pr: number;
+  sha: string;
+  branch: string;
+  /** Locations to run; undefined: all of them. */
+  locations?: string[];
+}
+
+/** The config a branch stack gets from CI; everything else comes from Pulumi.yaml's defaults. */
+export function branchConfig(args: UpArgs): ConfigMap {
+  return {
+    [`${CONFIG_NAMESPACE}:commitSha`]: { value: args.sha },
+    [`${CONFIG_NAMESPACE}:branch`]: { value: args.branch },
+    [`${CONFIG_NAMESPACE}:branchLocations`]: { value: args.locations && args.locations.length > 0 ? args.locations.join(",") : "all" },
+  };
+}
+
+export type UpResult =
+  | { stack: string; status: "deployed"; outputs: Record<string, unknown> }
+  | { stack: string; status: "skipped"; reason: string };
+
+export async function branchUp(deps: LifecycleDeps, args: UpArgs): Promise<UpResult> {
+  const name = branchStackName(args.pr);
+  // A deploy queued behind the close would otherwise resurrect the environment `down` just
+  // removed, and nothing but the reaper would ever remove it again.
+  if (deps.github) {
+    try {
+      const pr = await deps.github.getPullRequest(args.pr);
+      if (pr?.state === "closed") {
+        const reason = `pull request #${args.pr} is ${pr.merged ? "merged" : "closed"}: not deploying ${name}`;
+        deps.log.info(reason);
+        return { stack: name, status: "skipped", reason };
+      }
+    } catch (e) {
+      deps.log.warn(`could not ask GitHub whether #${args.pr} is still open (${errorMessage(e)}); deploying anyway`);
+    }
+  }
+
+  const ws = await deps.workspace();
+  const stack = await Stack.createOrSelect(name, ws);
+  await stack.setAllConfig(branchConfig(args));
+  deps.log.info(`deploying ${name} at ${args.sha} (${args.branch}), locations: ${branchConfig(args)[`${CONFIG_NAMESPACE}:branchLocations`].value}`);
+  // Refresh first: a stack a cancelled run left half-created, or one whose resources were
+  // deleted by hand, is reconciled with reality before being converged.
+  const result = await retryOnLock(
+    name,
+    "deploying",
+    () => stack.up({ refresh: true, message: `PR #${args.pr} at ${args.sha.slice(0, 12)}`, onOutput: deps.output }),
+    { wait: deps.lockWait, sleep: deps.sleep, log: (m) => deps.log.info(m) },
+  );
+  return { stack: name, status: "deployed", outputs: plainOutputs(result.outputs) };
+}
+
+export type DownResult = { stack: string; status: "destroyed" | "absent" };
+
+/** Destroys a stack's resources, then removes the stack; a stack that does not exist is done. */
+export async function destroyStack(deps: LifecycleDeps, name: string, reason: string): Promise<DownResult> {
+  const ws = await deps.workspace();
+  let stack: Stack;
+  try {
+    stack = await Stack.select(name, ws);
+  } catch (e) {
+    if (!(e instanceof StackNotFoundError)) throw e;
+    deps.log.info(`${name} does not exist: nothing to destroy`);
+    return { stack: name, status: "absent" };
+  }
+  deps.log.info(`destroying ${name}: ${reason}`);
+  try {
+    // Waiting on the lock is what makes "closed while its deploy is still running" safe: the
+    // deploy finishes (or fails) first, then this destroys everything it created.
+    await retryOnLock(name, "destroying", () => stack.destroy({ remove: true, message: reason, onOutput: deps.output }), {
+      wait: deps.lockWait,
+      sleep: deps.sleep,
+      log: (m) => deps.log.info(m),
+    });
+  } catch (e) {
+    // Removed by someone else meanwhile (a reaper and a close racing): the end state is reached.
+    if (e instanceof StackNotFoundError) return { stack: name, status: "absent" };
+    throw e;
+  }
+  deps.log.info(`${name} destroyed and removed`);
+  return { stack: name, status: "destroyed" };
+}
+
+export function branchDown(deps: LifecycleDeps, pr: number): Promise<DownResult> {
+  return destroyStack(deps, branchStackName(pr), `pull request #${pr} closed`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// reap
+
+export interface ReapCandidate {
+  /** As listed by the backend (may be org-qualified). */
+  stack: string;
+  pr: number;
+  lastUpdate?: string;
+  updateInProgress?: boolean;
+  /** "missing": GitHub has no such PR; "unknown": GitHub could not be asked. */
+  pullRequest: PullRequestInfo | "missing" | "unknown";
+}
+
+export interface ReapDecision {
+  stack: string;
+  pr: number;
+  action: "destroy" | "keep";
+  reason: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function ageDays(lastUpdate: string | undefined, now: Date): number | undefined {
+  if (!lastUpdate) return undefined;
+  const t = Date.parse(lastUpdate);
+  return Number.isNaN(t) ? undefined : (now.getTime() - t) / DAY_MS;
+}
+
+/** Which branch stacks to remove, and why. Pure: the whole policy in one place. */
+export function decideReap(candidates: ReapCandidate[], now: Date, maxAgeDays: number): ReapDecision[] {
+  return candidates.map((c): ReapDecision => {
+    const base = { stack: c.stack, pr: c.pr };
+    const age = ageDays(c.lastUpdate, now);
+    const ageText = age === undefined ? "never updated" : `last updated ${age.toFixed(1)} days ago`;
+    // Never race a running update: the next run will find the stack idle.
+    if (c.updateInProgress) return { ...base, action: "keep", reason: "an update is in progress" };
+    if (typeof c.pullRequest === "object" && c.pullRequest.state === "closed") {
+      return { ...base, action: "destroy", reason: `pull request #${c.pr} is ${c.pullRequest.merged ? "merged" : "closed"}` };
+    }
+    if (age !== undefined && age > maxAgeDays) return { ...base, action: "destroy", reason: `stale: ${ageText} (limit ${maxAgeDays})` };
+    // A PR GitHub does not know is most likely a misconfigured GITHUB_REPOSITORY: staleness
+    // alone still applies (above), but nothing fresh is removed on a guess.
+    if (c.pullRequest === "missing") return { ...base, action: "keep", reason: `GitHub has no pull request #${c.pr} in this repository; ${ageText}` };
+    if (c.pullRequest === "unknown") return { ...base, action: "keep", reason: `could not ask GitHub about #${c.pr}; ${ageText}` };
+    return { ...base, action: "keep", reason: `pull request #${c.pr} is open; ${ageText}` };
+  });
+}
+
+/** Clones (by exact name pattern) whose pull request has no stack. Sorted. */
+export function findOrphanClones(databases: string[], productionDatabase: string, ownedPullRequests: ReadonlySet<number>): string[] {
+  return databases
+    .filter((db) => {
+      const pr = pullRequestOfClone(productionDatabase, db);
+      return pr !== undefined && !ownedPullRequests.has(pr);
+    })
+    .sort();
+}
+
+export interface ReapOptions {
+  maxAgeDays: number;
+  dropOrphans: boolean;
+  dryRun: boolean;
+  productionDatabase: string;
+}
+
+export interface ReapReport {
+  decisions: ReapDecision[];
+  destroyed: string[];
+  orphans: string[];
+  dropped: string[];
+  failures: { what: string; error: string }[];
+}
+
+function branchStacks(listed: StackSummary[]): { summary: StackSummary; pr: number }[] {
+  return listed.flatMap((s) => {
+    const pr = pullRequestOfStack(s.name);
+    return pr === undefined ? [] : [{ summary: s, pr }];
+  });
+}
+
+export async function reap(deps: LifecycleDeps, opts: ReapOptions): Promise<ReapReport> {
+  if (!deps.github) throw new Error("reap needs GitHub to tell closed pull requests from open ones");
+  const github = deps.github;
+  const prefix = opts.dryRun ? "[dry run] " : "";
+  const ws = await deps.workspace();
+  const listed = branchStacks(await ws.listStacks());
+
+  const candidates: ReapCandidate[] = [];
+  for (const { summary, pr } of listed) {
+    let pullRequest: ReapCandidate["pullRequest"];
+    try {
+      pullRequest = (await github.getPullRequest(pr)) ?? "missing";
+    } catch (e) {
+      deps.log.warn(`could not ask GitHub about #${pr}: ${errorMessage(e)}`);
+      pullRequest = "unknown";
+    }
+    candidates.push({ stack: summary.name, pr, lastUpdate: summary.lastUpdate, updateInProgress: summary.updateInProgress, pullRequest });
+  }
+
+  const decisions = decideReap(candidates, deps.now(), opts.maxAgeDays);
+  const report: ReapReport = { decisions, destroyed: [], orphans: [], dropped: [], failures: [] };
+  for (const d of decisions) deps.log.info(`${prefix}${d.action === "destroy" ? "destroy" : "keep"} ${d.stack}: ${d.reason}`);
+
+  for (const d of decisions.filter((x) => x.action === "destroy")) {
+    if (opts.dryRun) continue;
+    try {
+      await destroyStack(deps, d.stack, `reaped: ${d.reason}`);
+      report.destroyed.push(d.stack);
+    } catch (e) {
+      report.failures.push({ what: `destroy ${d.stack}`, error: briefError(e) });
+      deps.log.warn(`could not destroy ${d.stack}: ${briefError(e)}`);
+    }
+  }
+
+  if (opts.dropOrphans) {
+    if (!deps.snowflake) throw new Error("--drop-orphans needs Snowflake access");
+    const sf = deps.snowflake();
+    // Owners are listed again after the destroys, just before the clones: a PR opened while
+    // this ran has its stack by the time its clone exists, so its clone is never taken for an orphan.
+    const owners = opts.dryRun
+      ? new Set(decisions.filter((d) => d.action === "keep").map((d) => d.pr))
+      : new Set(branchStacks(await ws.listStacks()).map((s) => s.pr));
+    report.orphans = findOrphanClones(await sf.listCloneCandidates(), opts.productionDatabase, owners);
+    if (report.orphans.length === 0) deps.log.info(`${prefix}no orphaned ${opts.productionDatabase}_CLONE_<N> databases`);
+    for (const db of report.orphans) {
+      if (opts.dryRun) {
+        deps.log.info(`${prefix}drop ${db}: no stack owns it`);
+        continue;
+      }
+      try {
+        await sf.dropClone(db);
+        report.dropped.push(db);
+        deps.log.info(`dropped ${db}: no stack owns it`);
+      } catch (e) {
+        report.failures.push({ what: `drop ${db}`, error: errorMessage(e) });
+        deps.log.warn(`could not drop ${db}: ${errorMessage(e)}`);
+      }
+    }
+  }
+  return report;
+}

@@ -1,0 +1,72 @@
+/**
+ * What the lifecycle commands need from the outside world, passed in so tests can substitute a
+ * fake CLI, fake GitHub and fake Snowflake, a clock and a sleep that does not wait.
+ */
+import { LocalWorkspace, OutputMap, PulumiCommand, Workspace } from "@pulumi/pulumi/automation";
+import { GitHubClient } from "./github";
+import { LockWait } from "./locks";
+import { SnowflakeClient } from "./snowflake";
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface LifecycleDeps {
+  /** The project's workspace (memoised by the caller: one per command). */
+  workspace: () => Promise<Workspace>;
+  github?: GitHubClient;
+  /** Built on first use: only `reap --drop-orphans` needs Snowflake credentials. */
+  snowflake?: () => SnowflakeClient;
+  log: Logger;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  lockWait: LockWait;
+  /** Pulumi's own progress output (streamed to the CI log). */
+  output?: (chunk: string) => void;
+}
+
+export interface WorkspaceOptions {
+  /** The project root: Pulumi.yaml and the program (index.ts) live there. */
+  projectDir: string;
+  /** The CLI to drive; default: `pulumi` on PATH. */
+  pulumiCommand?: PulumiCommand;
+  /** For stacks this workspace creates (`pulumi stack init --secrets-provider`). */
+  secretsProvider?: string;
+  /** Extra environment for every CLI invocation. */
+  envVars?: Record<string, string>;
+}
+
+export function projectWorkspace(opts: WorkspaceOptions): () => Promise<Workspace> {
+  let ws: Promise<Workspace> | undefined;
+  return () => {
+    ws ??= LocalWorkspace.create({
+      workDir: opts.projectDir,
+      pulumiCommand: opts.pulumiCommand,
+      secretsProvider: opts.secretsProvider || undefined,
+      envVars: opts.envVars,
+    });
+    return ws;
+  };
+}
+
+/** Outputs without the secret ones (the kubeconfig): the only ones the lifecycle ever prints. */
+export function plainOutputs(outputs: OutputMap): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputs).filter(([, v]) => !v.secret).map(([k, v]) => [k, v.value]));
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * A CommandError's message is the CLI's whole stdout and stderr, which CI already streamed; the
+ * stderr's error lines are what belongs in a one-line summary.
+ */
+export function briefError(e: unknown): string {
+  const text = errorMessage(e);
+  const stderr = /stderr: ([\s\S]*?)\n err\?:/.exec(text)?.[1] ?? text;
+  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => l.startsWith("error:"));
+  return (errors.length > 0 ? errors : lines.slice(-3)).join(" / ").slice(0, 500);
+}

@@ -1,0 +1,56 @@
+/**
+ * npm run branch -- up|down|reap|comment …   (see lifecycle/args.ts for the usage)
+ *
+ * The branch-deployment lifecycle CI runs on pull-request events, driven through the Pulumi
+ * Automation API in the project root. This file only wires the real world in: the `pulumi` on
+ * PATH, GitHub from GITHUB_*, Snowflake from SNOWFLAKE_*.
+ */
+import * as path from "path";
+import { BranchCommand } from "../lifecycle/args";
+import { runBranchCli } from "../lifecycle/cli";
+import { LifecycleDeps, projectWorkspace } from "../lifecycle/deps";
+import { githubFromEnv } from "../lifecycle/github";
+import { DEFAULT_LOCK_WAIT } from "../lifecycle/locks";
+import { snowflakeFromEnv } from "../lifecycle/snowflake";
+import { productionDatabaseOf } from "../lifecycle/cli";
+
+const projectDir = path.resolve(__dirname, "..");
+const env = process.env;
+
+function deps(cmd: BranchCommand): LifecycleDeps {
+  const lockSeconds =
+    "lockTimeoutSeconds" in cmd && cmd.lockTimeoutSeconds !== undefined
+      ? cmd.lockTimeoutSeconds
+      : env.BRANCH_LOCK_TIMEOUT
+        ? Number(env.BRANCH_LOCK_TIMEOUT)
+        : undefined;
+  if (lockSeconds !== undefined && !(lockSeconds >= 0)) throw new Error(`BRANCH_LOCK_TIMEOUT ${JSON.stringify(env.BRANCH_LOCK_TIMEOUT)} is not a number of seconds`);
+  const needsGithub = cmd.command === "reap" || cmd.command === "comment";
+  const hasGithub = Boolean(env.GITHUB_TOKEN && env.GITHUB_REPOSITORY);
+  return {
+    workspace: projectWorkspace({ projectDir, secretsProvider: env.PULUMI_SECRETS_PROVIDER }),
+    // `up` uses GitHub only to skip a deploy for a PR closed meanwhile; without a token it deploys.
+    github: needsGithub || hasGithub ? githubFromEnv(env, `${cmd.command} asks GitHub about the pull request`) : undefined,
+    snowflake:
+      cmd.command === "reap" && cmd.dropOrphans ? () => snowflakeFromEnv(env, cmd.productionDatabase ?? productionDatabaseOf(projectDir)) : undefined,
+    log: { info: (m) => console.log(m), warn: (m) => console.warn(`warning: ${m}`) },
+    now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    lockWait: lockSeconds === undefined ? DEFAULT_LOCK_WAIT : { ...DEFAULT_LOCK_WAIT, timeoutMs: lockSeconds * 1000 },
+    output: (chunk) => process.stdout.write(chunk),
+  };
+}
+
+runBranchCli(process.argv.slice(2), {
+  projectDir,
+  env,
+  deps,
+  stdout: (l) => console.log(l),
+  stderr: (l) => console.error(l),
+}).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exit(1);
+  },
+);

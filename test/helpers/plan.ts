@@ -1,0 +1,57 @@
+/** Offline plans for tests: the real program under the mock runtime, with fixture repos/ folders. */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Plan, PlanEntry, planStack } from "../../offline/plan";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+export const SHA_A = "0123456789abcdef0123456789abcdef01234567";
+export const SHA_B = "89abcdef0123456789abcdef0123456789abcdef";
+
+/** A scratch repos/ folder holding the given files (name -> YAML text). */
+export function reposDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "repos-"));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+export function location(image: string, extra = ""): string {
+  return `image: ${image}\nmodule: etl.definitions\n${extra}`;
+}
+
+/** The overrides that make a plan need nothing but Kubernetes (what the core program runs on). */
+export const KUBERNETES_ONLY = [
+  "clusterMode=existing",
+  "cloudSql=false",
+  "postgresHost=postgres.example.internal",
+  "postgresPassword=not-a-real-password",
+  "buckets=false",
+  "registry=false",
+  "snowflake=false",
+];
+
+export async function plan(stack: string, opts: { repos?: string; overrides?: string[] } = {}): Promise<Plan> {
+  return planStack({ projectDir: PROJECT_DIR, stack, reposDir: opts.repos, overrides: opts.overrides ?? [] });
+}
+
+export function find(p: Plan, type: string, name: string): PlanEntry {
+  const found = p.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name} in the plan (have: ${p.resources.filter((r) => r.type === type).map((r) => r.name).join(", ")})`);
+  return found;
+}
+
+export function ofType(p: Plan, type: string): PlanEntry[] {
+  return p.resources.filter((r) => r.type === type);
+}
+
+/** Resources whose type+name+inputs differ between two plans, as `type name` strings. */
+export function changed(a: Plan, b: Plan): { added: string[]; removed: string[]; modified: string[] } {
+  const key = (r: PlanEntry) => `${r.type} ${r.name}`;
+  const ma = new Map(a.resources.map((r) => [key(r), JSON.stringify({ i: r.inputs, o: r.options })]));
+  const mb = new Map(b.resources.map((r) => [key(r), JSON.stringify({ i: r.inputs, o: r.options })]));
+  return {
+    added: [...mb.keys()].filter((k) => !ma.has(k)).sort(),
+    removed: [...ma.keys()].filter((k) => !mb.has(k)).sort(),
+    modified: [...mb.keys()].filter((k) => ma.has(k) && ma.get(k) !== mb.get(k)).sort(),
+  };
+}
