@@ -417,7 +417,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
   let branch: PlatformConfig["branch"];
   if (isBranch) {
     const prodStack = c.required("prodStack", "a branch stack reads prod's cluster, database and buckets through it");
-    if (prodStack !== undefined && !STACK_REF.test(prodStack)) c.problem("prodStack", `"${prodStack}" is not a stack reference`, "org/project/stack, e.g. acme/dagster-platform/prod");
+    if (prodStack !== undefined && !STACK_REF.test(prodStack)) c.problem("prodStack", `"${prodStack}" is not a stack reference`, "org/project/stack, e.g. organization/dagster-platform/prod on a gs:// backend");
     branch = { prodStack: prodStack ?? "", recloneOnDeploy: c.bool("recloneOnDeploy") };
   } else if (c.isSet("branchLocations")) {
     c.problem("branchLocations", "is set on a non-branch stack", "only pr-<N> stacks run a subset of locations");

@@ -240,6 +240,27 @@ export function deployPlatform(cfg: PlatformConfig): Record<string, pulumi.Input
   const rollout: WorkspaceRollout = cfg.workspaceRollout === "restart" ? { mode: "restart", workspaceChecksum } : { mode: "reload" };
   const chart = { version: cfg.chart.version, repository: cfg.chart.repository };
 
+  const locations = cfg.locations.map(
+    (location) =>
+      new UserCodeLocation(
+        location.name,
+        {
+          namespace: ns.name,
+          chart,
+          timeoutSeconds: cfg.helmTimeoutSeconds,
+          values: {
+            location,
+            platformEnv: dagsterCloudEnv(d, location.git),
+            platformSecrets: cfg.snowflake ? [SNOWFLAKE_SECRET_NAME] : [],
+            optionalUserSecrets: isBranch,
+            defaultResources: cfg.size.codeServer,
+            gcpServiceAccount: identity?.email,
+          },
+        },
+        { provider: k8sProvider, dependsOn: [postgresSecret, ...platformSecrets] },
+      ),
+  );
+
   const system = new DagsterSystem(
     "dagster",
     {
@@ -260,30 +281,12 @@ export function deployPlatform(cfg: PlatformConfig): Record<string, pulumi.Input
         runJobTtlSeconds: cfg.runJobTtlSeconds,
       },
     },
-    { provider: k8sProvider, dependsOn: [postgresSecret, workspace, ...(ingress ? ingress.dependencies : [])] },
-  );
-
-  const locations = cfg.locations.map(
-    (location) =>
-      new UserCodeLocation(
-        location.name,
-        {
-          namespace: ns.name,
-          chart,
-          timeoutSeconds: cfg.helmTimeoutSeconds,
-          values: {
-            location,
-            platformEnv: dagsterCloudEnv(d, location.git),
-            platformSecrets: cfg.snowflake ? [SNOWFLAKE_SECRET_NAME] : [],
-            optionalUserSecrets: isBranch,
-            defaultResources: cfg.size.codeServer,
-            gcpServiceAccount: identity?.email,
-          },
-        },
-        // After the system release: code servers read the Postgres Secret and, through their runs,
-        // the instance ConfigMap the system chart creates.
-        { provider: k8sProvider, dependsOn: [postgresSecret, system, ...platformSecrets] },
-      ),
+    {
+      provider: k8sProvider,
+      // In restart mode the webserver and daemon restart into the new workspace: new code servers
+      // must be serving by then, or the fresh webserver records them as failed to load.
+      dependsOn: [postgresSecret, workspace, ...(ingress ? ingress.dependencies : []), ...(cfg.workspaceRollout === "restart" ? locations : [])],
+    },
   );
 
   const graphqlUrl = `http://${sys.webserverService}.${cfg.namespace}.svc.cluster.local:80/graphql`;
@@ -295,6 +298,9 @@ export function deployPlatform(cfg: PlatformConfig): Record<string, pulumi.Input
         image: cfg.verify.image,
         timeoutSeconds: cfg.verify.timeoutSeconds,
         graphqlUrl,
+        webserverPodSelector: { "app.kubernetes.io/name": "dagster", "app.kubernetes.io/instance": sys.release, component: "dagster-webserver" },
+        webserverReplicas: cfg.size.webserverReplicas,
+        webserverPort: 80,
         expectedLocations: cfg.locations.map((l) => l.name),
         workspaceYaml,
         script: fs.readFileSync(VERIFIER_PATH, "utf8"),

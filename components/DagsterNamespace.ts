@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { DEPLOYMENT_KIND_LABEL } from "../render/deployment";
 import { COMPONENT_PREFIX, platformLabels } from "./labels";
 
 export interface DagsterNamespaceArgs {
@@ -26,7 +27,7 @@ export class DagsterNamespace extends pulumi.ComponentResource {
       {
         metadata: {
           name: args.name,
-          labels: { ...platformLabels("namespace"), "dagster-platform/deployment-kind": args.deploymentKind },
+          labels: { ...platformLabels("namespace"), [DEPLOYMENT_KIND_LABEL]: args.deploymentKind },
         },
       },
       { parent: this },

@@ -33,7 +33,8 @@ export class DagsterSystem extends pulumi.ComponentResource {
         values: this.values,
         timeoutSeconds: args.timeoutSeconds,
       },
-      { parent: this },
+      // The release is what has to wait, not just its component.
+      { parent: this, dependsOn: opts?.dependsOn },
     );
     this.registerOutputs({ release: this.release.name });
   }

@@ -39,7 +39,8 @@ export class UserCodeLocation extends pulumi.ComponentResource {
         values,
         timeoutSeconds: args.timeoutSeconds,
       },
-      { parent: this },
+      // The release is what has to wait, not just its component.
+      { parent: this, dependsOn: opts?.dependsOn },
     );
     this.registerOutputs({ release: this.release.name, service: this.serviceName });
   }

@@ -9,6 +9,10 @@ export interface WorkspaceVerificationArgs {
   timeoutSeconds: number;
   /** The webserver's GraphQL endpoint inside the cluster. */
   graphqlUrl: string;
+  /** Pod labels of the webserver replicas, and how many there are: each keeps its own workspace. */
+  webserverPodSelector: Record<string, string>;
+  webserverReplicas: number;
+  webserverPort: number;
   /** Location names that must be loaded, and no others. */
   expectedLocations: string[];
   workspaceYaml: string;
@@ -20,6 +24,8 @@ export interface WorkspaceVerificationArgs {
 
 /** Finished verification Jobs are removed by Kubernetes after this long. */
 export const VERIFY_JOB_TTL_SECONDS = 3600;
+/** A headless Service over the webserver pods: its DNS name resolves to every replica. */
+export const WEBSERVER_PEERS_SERVICE = "dagster-webserver-pods";
 
 /** The Job name for a workspace version: a new workspace (or verifier) is a new Job. */
 export function verificationJobName(workspaceYaml: string, script: string): string {
@@ -39,6 +45,16 @@ export class WorkspaceVerification extends pulumi.ComponentResource {
     super(`${COMPONENT_PREFIX}:WorkspaceVerification`, name, {}, opts);
     const labels = platformLabels("workspace-verification");
     this.jobName = verificationJobName(args.workspaceYaml, args.script);
+    // Every webserver replica holds its own copy of the workspace, and a Service call reaches one
+    // of them: the verifier resolves this name to all replicas and reloads each.
+    const peers = new k8s.core.v1.Service(
+      `${name}-webserver-pods`,
+      {
+        metadata: { name: WEBSERVER_PEERS_SERVICE, namespace: args.namespace, labels },
+        spec: { clusterIP: "None", selector: args.webserverPodSelector, ports: [{ name: "http", port: args.webserverPort, targetPort: args.webserverPort }] },
+      },
+      { parent: this },
+    );
     const script = new k8s.core.v1.ConfigMap(
       `${name}-script`,
       { metadata: { name: this.jobName, namespace: args.namespace, labels }, data: { "verify_workspace.py": args.script } },
@@ -47,7 +63,14 @@ export class WorkspaceVerification extends pulumi.ComponentResource {
     this.job = new k8s.batch.v1.Job(
       name,
       {
-        metadata: { name: this.jobName, namespace: args.namespace, labels },
+        metadata: {
+          name: this.jobName,
+          namespace: args.namespace,
+          labels,
+          // After a failed verification the same workspace keeps the same Job name: replace the
+          // failed Job on the next `pulumi up` (once the location is fixed) instead of waiting on it.
+          annotations: { "pulumi.com/replaceUnready": "true" },
+        },
         spec: {
           backoffLimit: 0,
           activeDeadlineSeconds: args.timeoutSeconds + 120,
@@ -64,6 +87,9 @@ export class WorkspaceVerification extends pulumi.ComponentResource {
                   command: ["python3", "/verifier/verify_workspace.py"],
                   env: [
                     { name: "DAGSTER_GRAPHQL_URL", value: args.graphqlUrl },
+                    { name: "DAGSTER_WEBSERVER_PEERS", value: pulumi.interpolate`${WEBSERVER_PEERS_SERVICE}.${args.namespace}.svc.cluster.local` },
+                    { name: "DAGSTER_WEBSERVER_PORT", value: String(args.webserverPort) },
+                    { name: "DAGSTER_WEBSERVER_REPLICAS", value: String(args.webserverReplicas) },
                     { name: "EXPECTED_LOCATIONS", value: [...args.expectedLocations].sort().join(",") },
                     { name: "VERIFY_TIMEOUT_SECONDS", value: String(args.timeoutSeconds) },
                     { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
@@ -78,7 +104,13 @@ export class WorkspaceVerification extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [script, ...args.dependsOn] },
+      {
+        parent: this,
+        dependsOn: [script, peers, ...args.dependsOn],
+        // Pulumi's default wait for a Job is 10 minutes; the verifier may take its whole timeout
+        // plus pod start-up on a node Autopilot has to add.
+        customTimeouts: { create: `${args.timeoutSeconds + 300}s`, update: `${args.timeoutSeconds + 300}s` },
+      },
     );
     this.registerOutputs({ job: this.jobName });
   }

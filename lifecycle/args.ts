@@ -85,7 +85,7 @@ export function parseLocations(value: string | undefined): string[] | undefined 
   for (const n of names) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n)) throw new UsageError(`--locations: ${JSON.stringify(n)} is not a code location name`);
   }
-  return [...new Set(names)].sort();
+  return names;
 }
 
 function positiveNumber(value: string, flag: string, min: number): number {

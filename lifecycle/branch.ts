@@ -18,12 +18,16 @@ export interface UpArgs {
   locations?: string[];
 }
 
-/** The config a branch stack gets from CI; everything else comes from Pulumi.yaml's defaults. */
+/**
+ * The config a branch stack gets from CI; everything else comes from Pulumi.yaml's defaults.
+ * The location list is normalised so the same selection is always the same value.
+ */
 export function branchConfig(args: UpArgs): ConfigMap {
+  const locations = [...new Set(args.locations ?? [])].sort();
   return {
     [`${CONFIG_NAMESPACE}:commitSha`]: { value: args.sha },
     [`${CONFIG_NAMESPACE}:branch`]: { value: args.branch },
-    [`${CONFIG_NAMESPACE}:branchLocations`]: { value: args.locations && args.locations.length > 0 ? args.locations.join(",") : "all" },
+    [`${CONFIG_NAMESPACE}:branchLocations`]: { value: locations.length > 0 ? locations.join(",") : "all" },
   };
 }
 
@@ -57,7 +61,7 @@ export async function branchUp(deps: LifecycleDeps, args: UpArgs): Promise<UpRes
   const result = await retryOnLock(
     name,
     "deploying",
-    () => stack.up({ refresh: true, message: `PR #${args.pr} at ${args.sha.slice(0, 12)}`, onOutput: deps.output }),
+    () => stack.up({ refresh: true, message: `PR #${args.pr} at ${args.sha.slice(0, 12)}`, onOutput: deps.output, onError: deps.errorOutput }),
     { wait: deps.lockWait, sleep: deps.sleep, log: (m) => deps.log.info(m) },
   );
   return { stack: name, status: "deployed", outputs: plainOutputs(result.outputs) };
@@ -80,7 +84,7 @@ export async function destroyStack(deps: LifecycleDeps, name: string, reason: st
   try {
     // Waiting on the lock is what makes "closed while its deploy is still running" safe: the
     // deploy finishes (or fails) first, then this destroys everything it created.
-    await retryOnLock(name, "destroying", () => stack.destroy({ remove: true, message: reason, onOutput: deps.output }), {
+    await retryOnLock(name, "destroying", () => stack.destroy({ remove: true, message: reason, onOutput: deps.output, onError: deps.errorOutput }), {
       wait: deps.lockWait,
       sleep: deps.sleep,
       log: (m) => deps.log.info(m),
@@ -181,6 +185,9 @@ function branchStacks(listed: StackSummary[]): { summary: StackSummary; pr: numb
 export async function reap(deps: LifecycleDeps, opts: ReapOptions): Promise<ReapReport> {
   if (!deps.github) throw new Error("reap needs GitHub to tell closed pull requests from open ones");
   const github = deps.github;
+  // Before anything changes: a reap that cannot finish its job should not start it.
+  if (opts.dropOrphans && !deps.snowflake) throw new Error("--drop-orphans needs Snowflake access");
+  const sf = opts.dropOrphans && deps.snowflake ? deps.snowflake() : undefined;
   const prefix = opts.dryRun ? "[dry run] " : "";
   const ws = await deps.workspace();
   const listed = branchStacks(await ws.listStacks());
@@ -212,9 +219,7 @@ export async function reap(deps: LifecycleDeps, opts: ReapOptions): Promise<Reap
     }
   }
 
-  if (opts.dropOrphans) {
-    if (!deps.snowflake) throw new Error("--drop-orphans needs Snowflake access");
-    const sf = deps.snowflake();
+  if (sf) {
     // Owners are listed again after the destroys, just before the clones: a PR opened while
     // this ran has its stack by the time its clone exists, so its clone is never taken for an orphan.
     const owners = opts.dryRun

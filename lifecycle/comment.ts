@@ -4,7 +4,7 @@
  * is found again by a hidden marker and edited in place, so a PR never collects a comment per push.
  */
 import { GitHubClient } from "./github";
-import { FieldChange, LocationChange, PlanComparison, ReleaseChange, TypeCount, ValueChange } from "./planDiff";
+import { FieldChange, LocationChange, PlanComparison, ReleaseChange, ResourceComparison, TypeCount, ValueChange } from "./planDiff";
 
 export const COMMENT_MARKER = "<!-- dagster-platform:branch-deployment -->";
 
@@ -162,20 +162,30 @@ function names(list: string[]): string {
   return list.length > MAX_NAMES ? `${shown.join(", ")} and ${list.length - MAX_NAMES} more` : shown.join(", ");
 }
 
-function renderTypes(types: TypeCount[], totals: { base: number; head: number }, stack: string): string[] {
-  const only = (t: TypeCount, side: "base" | "head") => (side === "head" ? t.base === 0 : t.head === 0);
-  const branchOnly = types.filter((t) => only(t, "head")).reduce((n, t) => n + t.head, 0);
-  const prodOnly = types.filter((t) => only(t, "base")).reduce((n, t) => n + t.base, 0);
+function renderLocationResources(types: TypeCount[]): string[] {
+  const added = types.reduce((n, t) => n + t.added.length, 0);
+  const removed = types.reduce((n, t) => n + t.removed.length, 0);
+  const lines = [`**Resources this PR adds or removes** (those of code locations: ${added} added, ${removed} removed)`, ""];
+  if (types.length === 0) return [...lines, "None."];
+  lines.push("| Type | added | removed |", "|---|---|---|");
+  const side = (list: string[]) => (list.length === 0 ? "" : `${list.length}: ${names(list)}`);
+  for (const t of types) lines.push(`| ${code(t.type, 80)} | ${side(t.added)} | ${side(t.removed)} |`);
+  return lines;
+}
+
+function renderShape(r: ResourceComparison, stack: string): string[] {
+  const prodOnly = r.shape.reduce((n, t) => n + t.removed.length, 0);
+  const branchOnly = r.shape.reduce((n, t) => n + t.added.length, 0);
   const lines = [
-    `<details><summary>Resources by type: prod ${totals.base} → ${stack} ${totals.head}</summary>`,
+    `<details><summary>All resources: prod ${r.totals.base}, ${stack} ${r.totals.head}. Differences every branch has: ${prodOnly} only in prod, ${branchOnly} only in ${stack}</summary>`,
     "",
-    `Resources are matched by type and logical name. A branch shares prod's cluster, network, Cloud SQL instance and registry, and adds its own database, Snowflake clone, role and user: types present on one side only (${prodOnly} resources only in prod, ${branchOnly} only in ${stack}) differ on every pull request. Names added or removed within a shared type are where this PR shows up (a location's release, its Workload Identity binding).`,
+    `A branch runs in prod's cluster, network and Cloud SQL instance (so those exist only in prod) and adds its own database, Snowflake clone, role and user. These differences come from being a branch, not from this PR.`,
     "",
   ];
-  if (types.length === 0) lines.push("Every type has the same resources in both plans.");
+  if (r.shape.length === 0) lines.push("None.");
   else {
     lines.push(`| Type | prod | ${stack} | only in ${stack} | only in prod |`, "|---|---:|---:|---|---|");
-    for (const t of types) lines.push(`| ${code(t.type, 80)} | ${t.base} | ${t.head} | ${names(t.added)} | ${names(t.removed)} |`);
+    for (const t of r.shape) lines.push(`| ${code(t.type, 80)} | ${t.base} | ${t.head} | ${names(t.added)} | ${names(t.removed)} |`);
   }
   lines.push("", "</details>");
   return lines;
@@ -196,7 +206,9 @@ function renderChanges(input: CommentInput): string[] {
     "",
     "Release values the platform sets per deployment (DAGSTER_CLOUD_* variables, the Workload Identity annotation, branch-optional Secrets) are left out: what remains is what this PR changes.",
     "",
-    ...renderTypes(c.types, c.totals, input.stack),
+    ...renderLocationResources(c.resources.locations),
+    "",
+    ...renderShape(c.resources, input.stack),
   );
   return lines;
 }

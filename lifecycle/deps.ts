@@ -22,8 +22,9 @@ export interface LifecycleDeps {
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
   lockWait: LockWait;
-  /** Pulumi's own progress output (streamed to the CI log). */
+  /** Pulumi's own progress output and diagnostics (streamed to the CI log). */
   output?: (chunk: string) => void;
+  errorOutput?: (chunk: string) => void;
 }
 
 export interface WorkspaceOptions {

@@ -7,10 +7,12 @@
  *  - code locations, field by field (locations.json already leaves out platform variables);
  *  - Helm releases by name; code-location release values without the values the platform sets
  *    per deployment (DEPLOYMENT_SPECIFIC below);
- *  - resources counted by type and matched by logical name, shown as context.
+ *  - resources matched by type and logical name: those of code locations (what the PR adds or
+ *    removes) apart from the rest (what every branch differs by, shown folded as context).
  */
 import * as fs from "fs";
 import * as path from "path";
+import { userCodeObjectNames, USER_CODE_CHART } from "../chart/names";
 import { PlanEntry, PlannedLocation } from "../offline/plan";
 import { DAGSTER_CLOUD_ENV_KEYS } from "../render/deployment";
 
@@ -111,7 +113,6 @@ export interface ReleaseChange {
 }
 
 const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
-const USER_CODE_CHART = "dagster-user-deployments";
 
 /**
  * Values the platform derives from the deployment rather than from the location's file: every
@@ -191,36 +192,69 @@ export interface TypeCount {
   removed: string[];
 }
 
-export function compareResourceTypes(base: PlanEntry[], head: PlanEntry[]): TypeCount[] {
-  const byType = (rs: PlanEntry[]) => {
-    const m = new Map<string, string[]>();
-    for (const r of rs) m.set(r.type, [...(m.get(r.type) ?? []), r.name]);
-    return m;
+export interface ResourceComparison {
+  totals: { base: number; head: number };
+  /** Resources of code locations added or removed: what the pull request adds or removes. */
+  locations: TypeCount[];
+  /** Every other difference: the shape of a branch against prod, the same on every PR. */
+  shape: TypeCount[];
+}
+
+/**
+ * The resources a code location brings: its component (named after it), what the component
+ * parents (its release), and its Workload Identity binding (named after the release's
+ * ServiceAccount, chart/names.ts). Exact names only, so location `a` never claims `a-b`'s.
+ */
+export function locationOf(r: PlanEntry, locations: readonly string[]): string | undefined {
+  return locations.find((l) => r.name === l || r.parent === l || r.name.endsWith(`-${userCodeObjectNames(l).serviceAccount}`));
+}
+
+export function compareResources(base: PlanEntry[], head: PlanEntry[], locations: readonly string[]): ResourceComparison {
+  const key = (r: PlanEntry) => `${r.type}\u0000${r.name}`;
+  const inBase = new Set(base.map(key));
+  const inHead = new Set(head.map(key));
+  const rows = new Map<string, { loc: TypeCount; shape: TypeCount }>();
+  const row = (type: string) => {
+    let r = rows.get(type);
+    if (!r) {
+      r = { loc: { type, base: 0, head: 0, added: [], removed: [] }, shape: { type, base: 0, head: 0, added: [], removed: [] } };
+      rows.set(type, r);
+    }
+    return r;
   };
-  const a = byType(base);
-  const b = byType(head);
-  return [...new Set([...a.keys(), ...b.keys()])]
-    .sort()
-    .map((type) => {
-      const na = a.get(type) ?? [];
-      const nb = b.get(type) ?? [];
-      return { type, base: na.length, head: nb.length, added: nb.filter((n) => !na.includes(n)).sort(), removed: na.filter((n) => !nb.includes(n)).sort() };
-    })
-    .filter((t) => t.added.length > 0 || t.removed.length > 0 || t.base !== t.head);
+  for (const r of base) {
+    const t = row(r.type);
+    const bucket = locationOf(r, locations) ? t.loc : t.shape;
+    bucket.base++;
+    if (!inHead.has(key(r))) bucket.removed.push(r.name);
+  }
+  for (const r of head) {
+    const t = row(r.type);
+    const bucket = locationOf(r, locations) ? t.loc : t.shape;
+    bucket.head++;
+    if (!inBase.has(key(r))) bucket.added.push(r.name);
+  }
+  const changed = (t: TypeCount) => t.added.length > 0 || t.removed.length > 0 || t.base !== t.head;
+  const sorted = [...rows.keys()].sort();
+  const tidy = (t: TypeCount): TypeCount => ({ ...t, added: [...t.added].sort(), removed: [...t.removed].sort() });
+  return {
+    totals: { base: base.length, head: head.length },
+    locations: sorted.map((k) => tidy((rows.get(k) as { loc: TypeCount }).loc)).filter(changed),
+    shape: sorted.map((k) => tidy((rows.get(k) as { shape: TypeCount }).shape)).filter(changed),
+  };
 }
 
 export interface PlanComparison {
   locations: LocationChange[];
   releases: ReleaseChange[];
-  types: TypeCount[];
-  totals: { base: number; head: number };
+  resources: ResourceComparison;
 }
 
 export function comparePlans(base: PlanDir, head: PlanDir): PlanComparison {
+  const names = [...new Set([...base.locations, ...head.locations].map((l) => l.name))];
   return {
     locations: compareLocations(base.locations, head.locations),
     releases: compareReleases(base.resources, head.resources),
-    types: compareResourceTypes(base.resources, head.resources),
-    totals: { base: base.resources.length, head: head.resources.length },
+    resources: compareResources(base.resources, head.resources, names),
   };
 }

@@ -1,3 +1,4 @@
+import { SQL_INSTANCE_TYPE } from "./cloudSql";
 import { holdsTo } from "./deployment";
 import { describe, StackResource, StackViolation } from "./types";
 
@@ -5,8 +6,8 @@ import { describe, StackResource, StackViolation } from "./types";
  * Shared infrastructure a branch must only reference (prod owns it): owning one would put it in
  * the branch's `pulumi destroy`.
  */
-export const PROD_ONLY_TYPES = [
-  "gcp:sql/databaseInstance:DatabaseInstance",
+const PROD_ONLY_TYPES = [
+  SQL_INSTANCE_TYPE,
   "gcp:container/cluster:Cluster",
   "gcp:artifactregistry/repository:Repository",
 ];

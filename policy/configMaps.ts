@@ -3,7 +3,7 @@ import { deploymentLabel, userDeployments } from "./helm";
 import { keysOf, record } from "./props";
 import { PolicyInput } from "./types";
 
-export const CONFIG_MAP_TYPE = "kubernetes:core/v1:ConfigMap";
+const CONFIG_MAP_TYPE = "kubernetes:core/v1:ConfigMap";
 
 /**
  * ConfigMaps are readable by anyone who can read the namespace's configuration and are stored

@@ -1,9 +1,10 @@
+import { DEPLOYMENT_KIND_LABEL } from "../render/deployment";
 import { at } from "./props";
 import { StackResource, StackViolation } from "./types";
 
-export const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
+const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
 /** Set by components/DagsterNamespace.ts on the namespace every stack of this program creates. */
-export const DEPLOYMENT_KIND_LABEL = "dagster-platform/deployment-kind";
+export { DEPLOYMENT_KIND_LABEL };
 
 export type DeploymentKind = "prod" | "branch";
 

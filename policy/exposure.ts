@@ -1,10 +1,10 @@
 import { SYSTEM_CHART, systemObjectNames } from "../chart/names";
-import { backendConfigs, iapGap, ingressExposure, isInternalLoadBalancer } from "./gke";
+import { backendConfigs, iapGap, ingressExposure, isInternalLoadBalancer, objectKey } from "./gke";
 import { isReleaseOf, releaseValues } from "./helm";
 import { at, helmTruthy, list, record, text } from "./props";
 import { describe, Props, StackResource, StackViolation } from "./types";
 
-export const SERVICE_TYPE = "kubernetes:core/v1:Service";
+const SERVICE_TYPE = "kubernetes:core/v1:Service";
 const INGRESS_TYPE = /^kubernetes:(networking\.k8s\.io|extensions)\/[^:]+:Ingress$/;
 
 /** Annotations of every Service this stack defines, directly or through the dagster chart, by namespace/name. */
@@ -13,12 +13,12 @@ function serviceAnnotations(resources: readonly StackResource[]): Map<string, Pr
   for (const r of resources) {
     if (r.type === SERVICE_TYPE) {
       const name = text(at(r.props, "metadata", "name"));
-      if (name) services.set(`${text(at(r.props, "metadata", "namespace")) ?? ""}/${name}`, record(at(r.props, "metadata", "annotations")));
+      if (name) services.set(objectKey(text(at(r.props, "metadata", "namespace")), name), record(at(r.props, "metadata", "annotations")));
     } else if (isReleaseOf(r, SYSTEM_CHART)) {
       const names = systemObjectNames(text(r.props.name) ?? r.name);
       const annotations = record(at(releaseValues(r), "dagsterWebserver", "service", "annotations"));
       for (const service of [names.webserverService, names.webserverReadOnlyService]) {
-        services.set(`${text(r.props.namespace) ?? ""}/${service}`, annotations);
+        services.set(objectKey(text(r.props.namespace), service), annotations);
       }
     }
   }
@@ -79,7 +79,7 @@ function ingressViolations(r: StackResource, configs: ReadonlyMap<string, boolea
   const backends = ingressBackends(r.props.spec);
   if (backends.length === 0) return [{ urn: r.urn, message: `${describe(r)}: an external (gce) Ingress with no backend Service cannot be shown to be behind IAP` }];
   return backends.flatMap((backend) => {
-    const key = `${namespace ?? ""}/${backend}`;
+    const key = objectKey(namespace, backend);
     const gap = services.has(key) ? iapGap(services.get(key), namespace, configs) : "is not defined by this stack, so its IAP cannot be checked";
     return gap ? [{ urn: r.urn, message: `${describe(r)}: external (gce) Ingress without IAP: backend Service ${backend} ${gap}` }] : [];
   });

@@ -5,7 +5,7 @@ import { Props, StackResource } from "./types";
  * How GKE decides who can reach a Service: which load balancer an Ingress class makes, whether an
  * L4 Service is internal, and whether a Service's BackendConfig puts Identity-Aware Proxy in front.
  */
-export const INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class";
+const INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class";
 const BACKEND_CONFIG_ANNOTATIONS = ["cloud.google.com/backend-config", "beta.cloud.google.com/backend-config"];
 const INTERNAL_LB_ANNOTATIONS = ["networking.gke.io/load-balancer-type", "cloud.google.com/load-balancer-type"];
 
@@ -25,7 +25,10 @@ export function isInternalLoadBalancer(annotations: Props | undefined): boolean 
   return INTERNAL_LB_ANNOTATIONS.some((a) => (text(annotations?.[a]) ?? "").toLowerCase() === "internal");
 }
 
-const key = (namespace: string | undefined, name: string) => `${namespace ?? ""}/${name}`;
+/** How Services and BackendConfigs are looked up: a Service only uses BackendConfigs of its own namespace. */
+export function objectKey(namespace: string | undefined, name: string): string {
+  return `${namespace ?? ""}/${name}`;
+}
 
 /** The stack's BackendConfigs, by namespace and name, with whether each turns IAP on. */
 export function backendConfigs(resources: readonly StackResource[]): Map<string, boolean> {
@@ -33,7 +36,7 @@ export function backendConfigs(resources: readonly StackResource[]): Map<string,
   for (const r of resources) {
     if (!/^kubernetes:cloud\.google\.com\/[^:]+:BackendConfig$/.test(r.type)) continue;
     const name = text(at(r.props, "metadata", "name"));
-    if (name) configs.set(key(text(at(r.props, "metadata", "namespace")), name), at(r.props, "spec", "iap", "enabled") === true);
+    if (name) configs.set(objectKey(text(at(r.props, "metadata", "namespace")), name), at(r.props, "spec", "iap", "enabled") === true);
   }
   return configs;
 }
@@ -56,7 +59,7 @@ export function iapGap(annotations: Props | undefined, namespace: string | undef
   const names = [text(at(parsed, "default")), ...keysOf(ports).map((p) => text(ports?.[p]))].filter((n): n is string => !!n);
   if (names.length === 0) return `has a ${BACKEND_CONFIG_ANNOTATIONS[0]} annotation that names no BackendConfig`;
   for (const name of names) {
-    const iap = configs.get(key(namespace, name));
+    const iap = configs.get(objectKey(namespace, name));
     if (iap === undefined) return `names BackendConfig ${name}, which is not a resource of this stack in namespace ${namespace ?? "(default)"}`;
     if (!iap) return `names BackendConfig ${name}, which does not set spec.iap.enabled: true`;
   }

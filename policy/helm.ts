@@ -2,14 +2,18 @@ import { USER_CODE_CHART } from "../chart/names";
 import { list, record, text } from "./props";
 import { PolicyInput, Props } from "./types";
 
-export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+/**
+ * The program installs charts as v3 Releases; a v4 Chart takes the same `chart`, `values`, `name`
+ * and `namespace`, so a switch to it keeps the rules on.
+ */
+const HELM_TYPES = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"];
 
 /**
- * Whether a resource is a Helm release of `chart`. The chart may be named bare (`dagster`), with
- * its repository alias (`dagster/dagster`) or as an OCI/URL reference ending in the chart name.
+ * Whether a resource installs `chart`. The chart may be named bare (`dagster`), with its
+ * repository alias (`dagster/dagster`) or as an OCI/URL reference ending in the chart name.
  */
 export function isReleaseOf(resource: PolicyInput, chart: string): boolean {
-  if (resource.type !== RELEASE_TYPE) return false;
+  if (!HELM_TYPES.includes(resource.type)) return false;
   const name = text(resource.props.chart);
   return name !== undefined && (name === chart || name.endsWith(`/${chart}`));
 }

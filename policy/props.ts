@@ -33,13 +33,7 @@ export function keysOf(value: unknown): string[] {
   return obj ? Object.keys(obj) : [];
 }
 
-/**
- * Go template truthiness, which is what `{{ if .Values.x }}` in a chart tests: the string "false"
- * is true there, and an empty map is false.
- */
+/** Go template truthiness of a scalar, which is what `{{ if .Values.x }}` tests: the string "false" is true. */
 export function helmTruthy(value: unknown): boolean {
-  if (value === undefined || value === null || value === false || value === 0 || value === "") return false;
-  if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === "object") return Object.keys(value).length > 0;
-  return true;
+  return value !== undefined && value !== null && value !== false && value !== 0 && value !== "";
 }

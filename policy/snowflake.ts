@@ -5,7 +5,7 @@ import { referencesDatabase } from "./snowflakeNames";
 import { describe, Props, StackResource, StackViolation } from "./types";
 
 const GRANT_TYPE = /^snowflake:index\/grant[A-Za-z]*:/;
-export const EXECUTE_TYPE = "snowflake:index/execute:Execute";
+const EXECUTE_TYPE = "snowflake:index/execute:Execute";
 const SECRET_TYPE = "kubernetes:core/v1:Secret";
 
 /**
@@ -20,7 +20,6 @@ const NOT_OBJECT_REFERENCES = new Set([
 /** Every string under a grant that may name a Snowflake object, with its property path. */
 function objectReferences(value: unknown, path: string): { path: string; reference: string }[] {
   if (typeof value === "string") return [{ path, reference: value }];
-  if (Array.isArray(value)) return value.flatMap((v, i) => objectReferences(v, `${path}[${i}]`));
   return keysOf(value)
     .filter((k) => !NOT_OBJECT_REFERENCES.has(k))
     .flatMap((k) => objectReferences((value as Props)[k], path ? `${path}.${k}` : k));

@@ -1,6 +1,6 @@
 import { PolicyInput } from "./types";
 
-export const BUCKET_TYPE = "gcp:storage/bucket:Bucket";
+const BUCKET_TYPE = "gcp:storage/bucket:Bucket";
 
 /**
  * Dagster's buckets hold compute logs and definitions state: never public. Public access

@@ -6,6 +6,9 @@ export type Deployment =
   | { kind: "prod"; stack: string }
   | { kind: "branch"; stack: string; pullRequest: number; commitSha: string; branch: string };
 
+/** Namespace label saying which kind of deployment runs there; the policy pack reads it. */
+export const DEPLOYMENT_KIND_LABEL = "dagster-platform/deployment-kind";
+
 const BRANCH_STACK = /^pr-([1-9][0-9]{0,8})$/;
 
 /** Parses a stack name: `pr-<N>` is a branch deployment; any other `pr-…` name is an error. */

@@ -7,12 +7,11 @@
  */
 import * as path from "path";
 import { BranchCommand } from "../lifecycle/args";
-import { runBranchCli } from "../lifecycle/cli";
+import { productionDatabaseOf, runBranchCli } from "../lifecycle/cli";
 import { LifecycleDeps, projectWorkspace } from "../lifecycle/deps";
 import { githubFromEnv } from "../lifecycle/github";
 import { DEFAULT_LOCK_WAIT } from "../lifecycle/locks";
 import { snowflakeFromEnv } from "../lifecycle/snowflake";
-import { productionDatabaseOf } from "../lifecycle/cli";
 
 const projectDir = path.resolve(__dirname, "..");
 const env = process.env;
@@ -27,17 +26,19 @@ function deps(cmd: BranchCommand): LifecycleDeps {
   if (lockSeconds !== undefined && !(lockSeconds >= 0)) throw new Error(`BRANCH_LOCK_TIMEOUT ${JSON.stringify(env.BRANCH_LOCK_TIMEOUT)} is not a number of seconds`);
   const needsGithub = cmd.command === "reap" || cmd.command === "comment";
   const hasGithub = Boolean(env.GITHUB_TOKEN && env.GITHUB_REPOSITORY);
+  // Built now, so missing credentials fail the reap before it destroys anything.
+  const snowflake = cmd.command === "reap" && cmd.dropOrphans ? snowflakeFromEnv(env, cmd.productionDatabase ?? productionDatabaseOf(projectDir)) : undefined;
   return {
     workspace: projectWorkspace({ projectDir, secretsProvider: env.PULUMI_SECRETS_PROVIDER }),
     // `up` uses GitHub only to skip a deploy for a PR closed meanwhile; without a token it deploys.
     github: needsGithub || hasGithub ? githubFromEnv(env, `${cmd.command} asks GitHub about the pull request`) : undefined,
-    snowflake:
-      cmd.command === "reap" && cmd.dropOrphans ? () => snowflakeFromEnv(env, cmd.productionDatabase ?? productionDatabaseOf(projectDir)) : undefined,
+    snowflake: snowflake && (() => snowflake),
     log: { info: (m) => console.log(m), warn: (m) => console.warn(`warning: ${m}`) },
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     lockWait: lockSeconds === undefined ? DEFAULT_LOCK_WAIT : { ...DEFAULT_LOCK_WAIT, timeoutMs: lockSeconds * 1000 },
     output: (chunk) => process.stdout.write(chunk),
+    errorOutput: (chunk) => process.stderr.write(chunk),
   };
 }
 

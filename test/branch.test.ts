@@ -10,6 +10,13 @@ type Values = Record<string, unknown>;
 const GRANT = "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole";
 const EXECUTE = "snowflake:index/execute:Execute";
 
+/** Any resource will do as the clone the grants follow. */
+class FakeClone extends pulumi.CustomResource {
+  constructor(name: string) {
+    super("test:index:Clone", name, {});
+  }
+}
+
 async function refused(stack: string, overrides: string[], pattern: RegExp): Promise<void> {
   await assert.rejects(plan(stack, { overrides }), (e: unknown) => {
     assert.ok(e instanceof OfflineRunError && e.cause instanceof InputError, String(e));
@@ -167,7 +174,7 @@ describe("branch deployments (pr-<N> stacks)", function () {
     const seen: Record<string, Values> = {};
     await pulumi.runtime.setMocks({ newResource: (a) => { seen[`${a.type} ${a.name}`] = a.inputs; return { id: `${a.name}-id`, state: { ...a.inputs, privateKeyPemPkcs8: "PKCS8", publicKeyPem: "-----BEGIN PUBLIC KEY-----\nQUJD\n-----END PUBLIC KEY-----", name: a.inputs.name } }; }, call: () => ({}) }, "dagster-platform", "pr-7");
     const { BranchSnowflakeAccess } = await import("../components/BranchSnowflakeAccess");
-    const clone = new pulumi.CustomResource("test:index:Clone", "clone", {});
+    const clone = new FakeClone("clone");
     const access = new BranchSnowflakeAccess("access", { account: "acme-analytics", warehouse: "WH", productionDatabase: "PRODUCTION", cloneDatabase: "PRODUCTION_CLONE_7", role: "DAGSTER_PR_7", user: "DAGSTER_PR_7", clone, namespace: "dagster-pr-7" });
     const data = await new Promise<Values>((resolve) => (access.secret.stringData as pulumi.Output<Values>).apply(resolve));
     assert.deepEqual(data, {
@@ -184,7 +191,7 @@ describe("branch deployments (pr-<N> stacks)", function () {
   it("refuses to grant anything on the production database", async () => {
     await pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: () => ({}) }, "dagster-platform", "pr-8");
     const { BranchSnowflakeAccess } = await import("../components/BranchSnowflakeAccess");
-    const clone = new pulumi.CustomResource("test:index:Clone", "clone8", {});
+    const clone = new FakeClone("clone8");
     assert.throws(() => new BranchSnowflakeAccess("bad", { account: "a-b", warehouse: "WH", productionDatabase: "PRODUCTION", cloneDatabase: "PRODUCTION", role: "R", user: "U", clone, namespace: "n" }), /refusing to grant database on the production database/);
   });
 });

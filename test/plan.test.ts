@@ -57,6 +57,12 @@ describe("offline plan of the core program", function () {
     it("bumping one image changes that one release and nothing else", () => {
       assert.deepEqual(changed(two, bumped), { added: [], removed: [], modified: ["kubernetes:helm.sh/v3:Release code-alpha"] });
     });
+
+    it("webserver and daemon restart only after the new code servers are up", () => {
+      const deps = find(three, "kubernetes:helm.sh/v3:Release", "dagster").options.dependsOn;
+      for (const d of ["code-alpha", "code-beta", "code-gamma", "workspace"]) assert.ok(deps.includes(d), `${d} in ${deps.join(", ")}`);
+      assert.ok(!find(three, "kubernetes:helm.sh/v3:Release", "code-gamma").options.dependsOn.includes("dagster"));
+    });
   });
 
   describe("reload mode (default)", () => {

@@ -256,6 +256,12 @@ describe("policy: code-location-images-pinned", () => {
     one(unpinnedImageViolations(userRelease([{ image: { repository: REPO, tag: "latest" } }])), /code location deployments\[0\]/);
     assert.deepEqual(unpinnedImageViolations(withImage({ repository: REPO, tag: "latest" }, "dagster")), []);
   });
+
+  it("reads a v4 Chart of the same chart, and nothing that is not a Helm install", () => {
+    const latest = withImage({ repository: REPO, tag: "latest" });
+    one(unpinnedImageViolations({ ...latest, type: "kubernetes:helm.sh/v4:Chart" }), /not pinned/);
+    assert.deepEqual(unpinnedImageViolations({ ...latest, type: "kubernetes:core/v1:ConfigMap" }), []);
+  });
 });
 
 // ---- e: webserver exposure -------------------------------------------------------------------

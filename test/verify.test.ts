@@ -1,6 +1,9 @@
 /**
  * The workspace verifier (verify/verify_workspace.py): its Python unit tests, and the real script
- * run end to end against a local HTTP server that replays recorded GraphQL responses.
+ * run end to end against local HTTP servers that replay recorded GraphQL responses: one standing
+ * for the webserver Service, or several standing for the webserver replicas behind the headless
+ * Service (reached through the test-only VERIFY_PEER_ADDRESSES, since a real DNS name cannot
+ * resolve to several local ports).
  */
 import { strict as assert } from "assert";
 import { spawn, spawnSync } from "child_process";
@@ -15,6 +18,8 @@ const FIXTURES = path.join(ROOT, "test", "fixtures", "graphql");
 const EXPECTED = "finance-reporting,marketing-etl";
 /** Small enough that a replayed sequence takes a fraction of a second. */
 const FAST_BACKOFF = "0.05";
+/** The headless Service's name: sent as the Host header, never resolved in these tests. */
+const PEERS = "dagster-webserver-pods.dagster.svc.cluster.local";
 
 interface Recorded {
   description: string;
@@ -27,12 +32,15 @@ interface Recorded {
 interface Received {
   method: string;
   url: string;
+  host: string;
   contentType: string;
   body: string;
 }
 
 interface Replay {
   url: string;
+  /** How VERIFY_PEER_ADDRESSES names this server, and how the verifier's messages name it. */
+  address: string;
   received: Received[];
   close(): Promise<void>;
 }
@@ -58,6 +66,7 @@ async function replay(steps: string[]): Promise<Replay> {
       received.push({
         method: req.method ?? "",
         url: req.url ?? "",
+        host: req.headers.host ?? "",
         contentType: req.headers["content-type"] ?? "",
         body: Buffer.concat(chunks).toString("utf8"),
       });
@@ -73,6 +82,7 @@ async function replay(steps: string[]): Promise<Replay> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/graphql`,
+    address: `127.0.0.1:${port}`,
     received,
     close: () =>
       new Promise<void>((resolve) => {
@@ -115,6 +125,21 @@ function jobEnv(url: string, timeoutSeconds: number, expected = EXPECTED): Recor
     VERIFY_TIMEOUT_SECONDS: String(timeoutSeconds),
     VERIFY_BACKOFF_BASE_SECONDS: FAST_BACKOFF,
   };
+}
+
+/** The Job's variables with the headless Service set, its addresses replaced by the local servers. */
+function peersEnv(replicas: Replay[], expectedReplicas: number, timeoutSeconds: number): Record<string, string> {
+  return {
+    ...jobEnv("http://dagster-dagster-webserver.dagster.svc.cluster.local:80/graphql", timeoutSeconds),
+    DAGSTER_WEBSERVER_PEERS: PEERS,
+    DAGSTER_WEBSERVER_PORT: "80",
+    DAGSTER_WEBSERVER_REPLICAS: String(expectedReplicas),
+    VERIFY_PEER_ADDRESSES: replicas.map((r) => r.address).join(","),
+  };
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function describeOutcome(o: Outcome): string {
@@ -267,6 +292,9 @@ describe("workspace verifier", () => {
         { ...jobEnv(server.url, 5), VERIFY_TIMEOUT_SECONDS: "ten" },
         { ...jobEnv(server.url, 5), DAGSTER_GRAPHQL_URL: "" },
         { DAGSTER_GRAPHQL_URL: server.url, VERIFY_TIMEOUT_SECONDS: "5" },
+        { ...jobEnv(server.url, 5), DAGSTER_WEBSERVER_REPLICAS: "2" },
+        { ...jobEnv(server.url, 5), VERIFY_PEER_ADDRESSES: server.address },
+        { ...peersEnv([server], 1, 5), DAGSTER_WEBSERVER_PEERS: `http://${PEERS}` },
       ];
       for (const env of configs) {
         const o = await runVerifier(env);
@@ -274,6 +302,69 @@ describe("workspace verifier", () => {
         assert.match(o.stderr, /configuration error/);
       }
       assert.equal(server.received.length, 0);
+    });
+  });
+
+  describe("end to end against two replaying replicas (headless Service)", () => {
+    let replicas: Replay[] = [];
+    afterEach(async () => {
+      await Promise.all(replicas.map((r) => r.close()));
+      replicas = [];
+    });
+
+    it("reloads every replica on every attempt until the stale one is updated too, then exits 0", async () => {
+      const updated = await replay(["success.json"]);
+      const stale = await replay(["not-yet-reloaded.json", "loading.json", "success.json"]);
+      replicas = [updated, stale];
+      const o = await runVerifier(peersEnv(replicas, 2, 10));
+      assert.equal(o.code, 0, describeOutcome(o));
+      assert.equal(updated.received.length, 3, "the updated replica is reloaded on every attempt too");
+      assert.equal(stale.received.length, 3);
+      for (const r of [...updated.received, ...stale.received]) {
+        assert.equal(r.method, "POST");
+        assert.equal(r.url, "/graphql");
+        assert.equal(r.host, PEERS, "the Host header names the peers Service");
+      }
+      assert.match(o.stdout, /workspace verified after 3 attempt\(s\) .*: 2 location\(s\) loaded on each of 2 webserver replica\(s\)/);
+      assert.match(o.stdout, /^ {2}marketing-etl: LOADED/m);
+      assert.match(o.stderr, /1 of 2 webserver replica\(s\) serve the expected workspace/);
+      assert.match(o.stderr, new RegExp(`^ {2}${escape(updated.address)}: right$`, "m"));
+      assert.match(o.stderr, new RegExp(`^ {2}${escape(stale.address)}: missing .*: marketing-etl`, "m"));
+      assert.match(o.stderr, new RegExp(`^ {2}${escape(stale.address)}: still loading: marketing-etl`, "m"));
+      assert.ok(o.seconds < 3, describeOutcome(o));
+    });
+
+    it("fails at the timeout with the Python error of the one replica whose location never loads", async () => {
+      const good = await replay(["success.json"]);
+      const broken = await replay(["location-python-error.json"]);
+      replicas = [good, broken];
+      const o = await runVerifier(peersEnv(replicas, 2, 1));
+      assert.equal(o.code, 1, describeOutcome(o));
+      assert.equal(o.stdout, "");
+      assert.match(o.stderr, /workspace verification timed out/);
+      // Replicas are listed in address order, and the ports are random: match each on its own.
+      assert.match(o.stderr, new RegExp(`^ {2}${escape(good.address)}: right$`, "m"));
+      assert.match(
+        o.stderr,
+        new RegExp(
+          `^ {2}${escape(broken.address)}:\n {4}failed to load: marketing-etl; Python error:\n` +
+            " +dagster\\._core\\.errors\\.DagsterUserCodeUnreachableError: Could not reach user code server",
+          "m",
+        ),
+      );
+      assert.ok(broken.received.length >= 3, `kept retrying: ${broken.received.length} requests`);
+      assert.ok(o.seconds >= 1 && o.seconds < 4, describeOutcome(o));
+    });
+
+    it("times out when fewer replicas answer than expected, even if each is right", async () => {
+      const only = await replay(["success.json"]);
+      replicas = [only];
+      const o = await runVerifier(peersEnv(replicas, 2, 1));
+      assert.equal(o.code, 1, describeOutcome(o));
+      assert.match(o.stderr, new RegExp(`1 webserver replica\\(s\\) found at ${escape(PEERS)}, expecting at least 2`));
+      assert.match(o.stderr, new RegExp(`^ {2}${escape(only.address)}: right$`, "m"));
+      assert.ok(only.received.length >= 3, `kept retrying: ${only.received.length} requests`);
+      assert.ok(o.seconds < 4, describeOutcome(o));
     });
   });
 });

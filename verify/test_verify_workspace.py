@@ -12,6 +12,7 @@ import sys
 import unittest
 import urllib.error
 from pathlib import Path
+from unittest import mock
 
 import verify_workspace as vw
 
@@ -67,6 +68,67 @@ class FakeServer:
         if isinstance(step, BaseException):
             raise step
         return recorded(step)
+
+
+PEERS = "dagster-webserver-pods.dagster.svc.cluster.local"
+A, B = "10.8.0.9", "10.8.0.12"
+
+
+def url_of(address, port=80):
+    return str(vw.peer_url(vw.Peer(address, port)))
+
+
+class FakeCluster:
+    """Webserver replicas by URL, each answering like FakeServer; calls land in one shared list."""
+
+    def __init__(self, time_, steps_by_url):
+        self.time = time_
+        self.servers = {url: FakeServer(time_, steps) for url, steps in steps_by_url.items()}
+        self.calls = []
+
+    def post(self, request, timeout):
+        self.calls.append((request.url, request.headers.get("Host"), timeout, self.time.now))
+        if request.url not in self.servers:
+            raise urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
+        return self.servers[request.url].post(request, timeout)
+
+    def urls(self):
+        return [url for url, _, _, _ in self.calls]
+
+
+class FakeDns:
+    """Answers each lookup with the next step (a list of addresses, or an exception), repeating the last."""
+
+    def __init__(self, steps):
+        self.steps = list(steps)
+        self.lookups = []
+
+    def resolve(self, name):
+        self.lookups.append(name)
+        step = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
+        if isinstance(step, BaseException):
+            raise step
+        return list(step)
+
+
+def run_peers(steps_by_address, dns, timeout=60, replicas="2", expected="finance-reporting,marketing-etl", extra=None):
+    time_ = FakeTime()
+    cluster = FakeCluster(time_, {url_of(address): steps for address, steps in steps_by_address.items()})
+    fake_dns = FakeDns(dns)
+    out, err = io.StringIO(), io.StringIO()
+    env = {
+        "DAGSTER_GRAPHQL_URL": "http://dagster-dagster-webserver.dagster.svc.cluster.local:80/graphql",
+        "DAGSTER_WEBSERVER_PEERS": PEERS,
+        "DAGSTER_WEBSERVER_PORT": "80",
+        "DAGSTER_WEBSERVER_REPLICAS": replicas,
+        "EXPECTED_LOCATIONS": expected,
+        "VERIFY_TIMEOUT_SECONDS": str(timeout),
+        "VERIFY_BACKOFF_BASE_SECONDS": "1",
+        **(extra or {}),
+    }
+    code = vw.main(env=env, post=cluster.post, sleep=time_.sleep, clock=time_.clock, jitter=lambda: 0.0,
+                   out=out, err=err, resolve=fake_dns.resolve)
+    return code, out.getvalue(), err.getvalue(), cluster, fake_dns, time_
 
 
 def run_main(steps, timeout=60, expected="finance-reporting,marketing-etl", base="1"):
@@ -251,6 +313,131 @@ class Decide(unittest.TestCase):
         self.assertEqual(vw.decide(EXPECTED, observe("empty-workspace.json"), False).action, vw.RETRY)
 
 
+def answer(label, name=None, observation=None, last=None):
+    return vw.ReplicaAnswer(label, observation if observation is not None else observe(name), last)
+
+
+class DecideReplicas(unittest.TestCase):
+    def decide(self, answers, out_of_time=False, want=2, resolve_error=None, expected=EXPECTED):
+        return vw.decide_replicas(expected, answers, want, out_of_time, PEERS, resolve_error)
+
+    def test_all_replicas_right_is_ok_listing_them_and_the_locations(self):
+        decision = self.decide([answer(A, "success.json"), answer(B, "success.json")])
+        self.assertEqual(decision.action, vw.OK)
+        self.assertEqual(
+            decision.message.splitlines(),
+            [
+                f"  replicas at {PEERS}: {A}, {B}",
+                "  finance-reporting: LOADED (RepositoryLocation)",
+                "  marketing-etl: LOADED (RepositoryLocation)",
+            ],
+        )
+
+    def test_more_replicas_than_expected_all_right_is_ok(self):
+        answers = [answer(a, "success.json") for a in (A, B, "10.8.0.13")]
+        self.assertEqual(self.decide(answers).action, vw.OK)
+
+    def test_one_stale_replica_retries_naming_it(self):
+        decision = self.decide([answer(A, "success.json"), answer(B, "not-yet-reloaded.json")])
+        self.assertEqual(decision.action, vw.RETRY)
+        lines = decision.message.splitlines()
+        self.assertEqual(lines[0], "1 of 2 webserver replica(s) serve the expected workspace")
+        self.assertEqual(lines[1], f"  {A}: right")
+        self.assertRegex(lines[2], rf"^  {B}: missing \(.*\): marketing-etl; unexpected \(.*\): legacy-ingest$")
+
+    def test_one_stale_replica_fails_at_the_deadline_naming_it(self):
+        decision = self.decide([answer(A, "success.json"), answer(B, "not-yet-reloaded.json")], out_of_time=True)
+        self.assertEqual((decision.action, decision.fatal), (vw.FAIL, False))
+        self.assertIn("  expected exactly: finance-reporting, marketing-etl\n", decision.message)
+        self.assertIn(f"  {A}: right\n  {B}:\n    missing ", decision.message)
+        self.assertRegex(decision.message, r"\n    unexpected .*: legacy-ingest")
+
+    def test_too_few_replicas_retry_even_when_each_is_right(self):
+        decision = self.decide([answer(A, "success.json")])
+        self.assertEqual(decision.action, vw.RETRY)
+        self.assertIn(f"1 webserver replica(s) found at {PEERS}, expecting at least 2", decision.message)
+        self.assertIn(f"  {A}: right", decision.message)
+
+    def test_too_few_replicas_fail_at_the_deadline(self):
+        decision = self.decide([answer(A, "success.json")], out_of_time=True)
+        self.assertEqual(decision.action, vw.FAIL)
+        self.assertIn(f"1 webserver replica(s) found at {PEERS}, expecting at least 2", decision.message)
+
+    def test_a_persistent_error_on_one_replica_is_retried_then_fails_with_the_python_error(self):
+        answers = [answer(A, "success.json"), answer(B, "location-python-error.json")]
+        early = self.decide(answers)
+        self.assertEqual(early.action, vw.RETRY)
+        self.assertIn(f"  {B}: failed to load: marketing-etl (dagster._core.errors.DagsterUserCodeUnreachableError", early.message)
+
+        late = self.decide(answers, out_of_time=True)
+        self.assertEqual((late.action, late.fatal), (vw.FAIL, False))
+        self.assertIn(f"  {A}: right\n  {B}:\n    failed to load: marketing-etl; Python error:\n", late.message)
+        self.assertIn("        dagster._core.errors.DagsterUserCodeUnreachableError: Could not reach user code server.", late.message)
+
+    def test_an_unreachable_replica_reports_its_last_workspace_at_the_deadline(self):
+        refused = vw.Observation(vw.TRANSIENT, detail="cannot connect: [Errno 111] Connection refused")
+        late = self.decide(
+            [answer(A, "success.json"), answer(B, observation=refused, last=observe("not-yet-reloaded.json"))],
+            out_of_time=True,
+        )
+        self.assertEqual(late.action, vw.FAIL)
+        self.assertIn(f"  {B}:\n    last attempt: cannot connect", late.message)
+        self.assertIn("    last workspace the webserver reported:", late.message)
+        self.assertRegex(late.message, r"missing .*: marketing-etl")
+
+    def test_a_fatal_answer_from_any_replica_fails_at_once(self):
+        decision = self.decide([answer(A, "success.json"), answer(B, "unauthorized.json")])
+        self.assertEqual((decision.action, decision.fatal), (vw.FAIL, True))
+        self.assertTrue(decision.message.startswith(f"{B}: the webserver refused reloadWorkspace (UnauthorizedError)"))
+
+    def test_unresolvable_name_retries_then_fails(self):
+        error = f"cannot resolve {PEERS}: [Errno -2] Name or service not known"
+        self.assertEqual(self.decide([], resolve_error=error), vw.Decision(vw.RETRY, error))
+        late = self.decide([], out_of_time=True, resolve_error=error)
+        self.assertEqual(late.action, vw.FAIL)
+        self.assertIn("  " + error, late.message)
+
+    def test_no_locations_expected_on_any_replica(self):
+        answers = [answer(A, "empty-workspace.json"), answer(B, "empty-workspace.json")]
+        decision = self.decide(answers, expected=frozenset())
+        self.assertEqual(decision.action, vw.OK)
+        self.assertIn("no code locations expected, and no replica has any", decision.message)
+        answers[1] = answer(B, "success.json")
+        self.assertEqual(self.decide(answers, expected=frozenset()).action, vw.RETRY)
+
+
+class PeerAddressing(unittest.TestCase):
+    def test_urls_put_ipv6_in_brackets(self):
+        self.assertEqual(vw.peer_url(vw.Peer("10.8.0.12", 80)), "http://10.8.0.12:80/graphql")
+        self.assertEqual(vw.peer_url(vw.Peer("fd00:10:8::c", 8080)), "http://[fd00:10:8::c]:8080/graphql")
+
+    def test_labels_show_the_port_only_when_it_is_not_the_configured_one(self):
+        self.assertEqual(vw.peer_label(vw.Peer("10.8.0.12", 80), 80), "10.8.0.12")
+        self.assertEqual(vw.peer_label(vw.Peer("127.0.0.1", 40001), 80), "127.0.0.1:40001")
+        self.assertEqual(vw.peer_label(vw.Peer("::1", 40001), 80), "[::1]:40001")
+
+    def test_addresses_are_deduplicated_and_sorted_numerically_ipv4_first(self):
+        addresses = ["10.8.0.12", "fd00::2", "10.8.0.9", "10.8.0.12", "fd00::10", "10.8.0.9"]
+        self.assertEqual(vw.unique_sorted_addresses(addresses), ["10.8.0.9", "10.8.0.12", "fd00::2", "fd00::10"])
+
+    def test_resolve_asks_for_every_stream_address_of_both_families(self):
+        infos = [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.8.0.12", 80)),
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fd00::2", 80, 0, 0)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.8.0.9", 80)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.8.0.12", 80)),
+        ]
+        with mock.patch.object(vw.socket, "getaddrinfo", return_value=infos) as getaddrinfo:
+            self.assertEqual(vw.resolve_addresses(PEERS, 80), ["10.8.0.9", "10.8.0.12", "fd00::2"])
+        getaddrinfo.assert_called_once_with(PEERS, 80, type=socket.SOCK_STREAM)
+
+    def test_request_names_the_peers_service_as_host(self):
+        self.assertEqual(vw.build_request(url_of(A), host=PEERS).headers["Host"], PEERS)
+        self.assertNotIn("Host", vw.build_request(url_of(A)).headers)
+        self.assertEqual(vw.host_header(PEERS, 80), PEERS)
+        self.assertEqual(vw.host_header(PEERS, 3000), PEERS + ":3000")
+
+
 class BuildRequest(unittest.TestCase):
     def test_posts_the_reload_mutation_as_json(self):
         request = vw.build_request("http://web/graphql")
@@ -304,18 +491,58 @@ class LoadConfig(unittest.TestCase):
     def test_empty_expected_means_none(self):
         self.assertEqual(self.config(EXPECTED_LOCATIONS="").expected, frozenset())
 
+    def test_without_peers_only_the_service_is_verified(self):
+        config = self.config()
+        self.assertEqual((config.peers, config.port, config.replicas, config.peer_addresses), (None, 80, 1, ()))
+        self.assertEqual(self.config(DAGSTER_WEBSERVER_REPLICAS="1").replicas, 1)
+
+    def test_peers(self):
+        config = self.config(DAGSTER_WEBSERVER_PEERS=f" {PEERS} ", DAGSTER_WEBSERVER_PORT="3000", DAGSTER_WEBSERVER_REPLICAS="2")
+        self.assertEqual((config.peers, config.port, config.replicas), (PEERS, 3000, 2))
+        self.assertEqual(self.config(DAGSTER_WEBSERVER_PEERS=PEERS, DAGSTER_WEBSERVER_PORT="").port, 80)
+        # The Service URL is not used with peers, so it may be missing.
+        self.assertEqual(self.config(DAGSTER_WEBSERVER_PEERS=PEERS, DAGSTER_GRAPHQL_URL=None).url, "")
+
+    def test_test_only_peer_addresses(self):
+        config = self.config(
+            DAGSTER_WEBSERVER_PEERS=PEERS, VERIFY_PEER_ADDRESSES="127.0.0.1:40002, [::1]:40003,127.0.0.1:40001,127.0.0.1:40002,10.0.0.1"
+        )
+        self.assertEqual(
+            config.peer_addresses,
+            (vw.Peer("10.0.0.1", 80), vw.Peer("127.0.0.1", 40001), vw.Peer("127.0.0.1", 40002), vw.Peer("::1", 40003)),
+        )
+
     def test_refused(self):
         cases = {
             "DAGSTER_GRAPHQL_URL": [None, "", "web:80/graphql", "ftp://web/graphql", "http:///graphql", "http://web:notaport/graphql"],
             "EXPECTED_LOCATIONS": [None, "a,,b", "a,", "a,a"],
             "VERIFY_TIMEOUT_SECONDS": [None, "", "abc", "0", "-5", "1.5", "\u00b2"],
             "VERIFY_BACKOFF_BASE_SECONDS": ["0", "-1", "x", "100"],
+            "DAGSTER_WEBSERVER_PEERS": ["http://web-pods", "web-pods:80", "web-pods/graphql", "-web", "web..pods", "web_pods"],
+            "DAGSTER_WEBSERVER_PORT": ["0", "65536", "http", "-1", "8.0"],
+            # More than one replica cannot be verified through the Service alone.
+            "DAGSTER_WEBSERVER_REPLICAS": ["0", "-1", "two", "1.5", "2"],
+            # Replaces resolving the peers, so it needs them.
+            "VERIFY_PEER_ADDRESSES": ["127.0.0.1:40001"],
         }
         for key, values in cases.items():
             for value in values:
                 with self.subTest(key=key, value=value):
                     with self.assertRaises(vw.ConfigError) as raised:
                         self.config(**{key: value})
+                    self.assertIn(key, str(raised.exception))
+
+    def test_refused_with_peers(self):
+        cases = {
+            "DAGSTER_GRAPHQL_URL": ["web:80/graphql"],
+            "DAGSTER_WEBSERVER_REPLICAS": ["0", "x"],
+            "VERIFY_PEER_ADDRESSES": ["localhost:1", "127.0.0.1:x", "127.0.0.1:0", "::1", "127.0.0.1:1,,", "10.0.0.1:80/graphql"],
+        }
+        for key, values in cases.items():
+            for value in values:
+                with self.subTest(key=key, value=value):
+                    with self.assertRaises(vw.ConfigError) as raised:
+                        self.config(DAGSTER_WEBSERVER_PEERS=PEERS, **{key: value})
                     self.assertIn(key, str(raised.exception))
 
 
@@ -398,6 +625,95 @@ class Main(unittest.TestCase):
         self.assertEqual(code, vw.EXIT_CONFIG)
         self.assertEqual(server.calls, [])
         self.assertIn("configuration error: EXPECTED_LOCATIONS is not set", err.getvalue())
+
+
+class MainAcrossReplicas(unittest.TestCase):
+    def test_one_replica_updated_one_stale_then_updated(self):
+        code, out, err, cluster, dns, time_ = run_peers(
+            {A: ["success.json"], B: ["not-yet-reloaded.json", "loading.json", "success.json"]}, dns=[[B, A]]
+        )
+        self.assertEqual(code, vw.EXIT_OK, err)
+        # Every attempt resolves the name again and reloads every replica, in address order.
+        self.assertEqual(dns.lookups, [PEERS] * 3)
+        self.assertEqual(cluster.urls(), [url_of(A), url_of(B)] * 3)
+        self.assertEqual({host for _, host, _, _ in cluster.calls}, {PEERS})
+        self.assertEqual(time_.sleeps, [1.0, 2.0])
+        self.assertIn("workspace verified after 3 attempt(s) in 3.0s: 2 location(s) loaded on each of 2 webserver replica(s)", out)
+        self.assertIn(f"  replicas at {PEERS}: {A}, {B}\n  finance-reporting: LOADED", out)
+        self.assertIn(f"attempt 1 (0.0s): waiting: 1 of 2 webserver replica(s) serve the expected workspace; next in 1.0s\n  {A}: right\n", err)
+        self.assertRegex(err, rf"\n  {B}: missing .*: marketing-etl")
+        self.assertIn(f"\n  {B}: still loading: marketing-etl", err)
+
+    def test_waits_for_the_second_replica_to_appear_in_dns(self):
+        gaierror = socket.gaierror(-2, "Name or service not known")
+        code, out, err, cluster, _, _ = run_peers(
+            {A: ["success.json"], B: ["success.json"]}, dns=[gaierror, [A], [A, B]]
+        )
+        self.assertEqual(code, vw.EXIT_OK, err)
+        self.assertEqual(cluster.urls(), [url_of(A), url_of(A), url_of(B)])
+        self.assertIn(f"waiting: cannot resolve {PEERS}: [Errno -2] Name or service not known", err)
+        self.assertIn(f"waiting: 1 webserver replica(s) found at {PEERS}, expecting at least 2", err)
+        self.assertIn("on each of 2 webserver replica(s)", out)
+
+    def test_too_few_replicas_until_the_deadline_fails(self):
+        code, out, err, _, _, _ = run_peers({A: ["success.json"]}, dns=[[A]], timeout=20)
+        self.assertEqual(code, vw.EXIT_FAILED)
+        self.assertEqual(out, "")
+        self.assertIn(f"workspace verification timed out after", err)
+        self.assertIn(f"({PEERS}):\n  expected exactly: finance-reporting, marketing-etl\n  1 webserver replica(s) found", err)
+
+    def test_a_persistent_error_on_one_replica_fails_at_the_deadline_with_the_message(self):
+        code, out, err, cluster, _, time_ = run_peers(
+            {A: ["success.json"], B: ["location-python-error.json"]}, dns=[[A, B]], timeout=60
+        )
+        self.assertEqual(code, vw.EXIT_FAILED)
+        self.assertEqual(out, "")
+        self.assertIn("workspace verification timed out", err)
+        self.assertIn(f"  {A}: right\n  {B}:\n    failed to load: marketing-etl; Python error:", err)
+        self.assertIn("Could not reach user code server. gRPC Error code: UNAVAILABLE", err)
+        self.assertAlmostEqual(sum(time_.sleeps), 60.0)
+        self.assertEqual(cluster.calls[-1][3], 5060.0)
+
+    def test_a_replica_that_refuses_connections_is_retried(self):
+        # B is in DNS but nothing answers at its URL (FakeCluster refuses unknown URLs).
+        code, _, err, _, _, _ = run_peers({A: ["success.json"]}, dns=[[A, B], [A, "10.8.0.13"]], extra={"VERIFY_TIMEOUT_SECONDS": "5"})
+        self.assertEqual(code, vw.EXIT_FAILED)
+        self.assertIn(f"  {B}: cannot connect: [Errno 111] Connection refused", err)
+
+    def test_a_fatal_answer_from_one_replica_stops_at_once(self):
+        code, _, err, cluster, _, time_ = run_peers({A: ["success.json"], B: ["graphql-validation-error.json"]}, dns=[[A, B]])
+        self.assertEqual(code, vw.EXIT_FAILED)
+        self.assertEqual((len(cluster.calls), time_.sleeps), (2, []))
+        self.assertIn(f"workspace verification failed after 1 attempt(s) in 0.0s ({PEERS}):\n{B}: the webserver rejected", err)
+
+    def test_a_slow_replica_leaves_the_next_one_at_least_a_second(self):
+        code, _, err, cluster, _, _ = run_peers({A: [("success.json", 90.0)], B: ["success.json"]}, dns=[[A, B]], timeout=30)
+        self.assertEqual(code, vw.EXIT_OK, err)
+        self.assertEqual([timeout for _, _, timeout, _ in cluster.calls], [30.0, 1.0])
+
+    def test_one_replica_expected_by_default(self):
+        code, out, err, _, _, _ = run_peers({A: ["success.json"]}, dns=[[A]], replicas="")
+        self.assertEqual(code, vw.EXIT_OK, err)
+        self.assertIn("on each of 1 webserver replica(s)", out)
+
+    def test_test_only_addresses_replace_dns(self):
+        time_ = FakeTime()
+        cluster = FakeCluster(time_, {"http://127.0.0.1:40001/graphql": ["success.json"], "http://[::1]:40002/graphql": ["success.json"]})
+        dns = FakeDns([socket.gaierror(-2, "must not be asked")])
+        out, err = io.StringIO(), io.StringIO()
+        env = {
+            "DAGSTER_WEBSERVER_PEERS": PEERS,
+            "DAGSTER_WEBSERVER_REPLICAS": "2",
+            "VERIFY_PEER_ADDRESSES": "[::1]:40002,127.0.0.1:40001",
+            "EXPECTED_LOCATIONS": "finance-reporting,marketing-etl",
+            "VERIFY_TIMEOUT_SECONDS": "10",
+        }
+        code = vw.main(env=env, post=cluster.post, sleep=time_.sleep, clock=time_.clock, jitter=lambda: 0.0,
+                       out=out, err=err, resolve=dns.resolve)
+        self.assertEqual(code, vw.EXIT_OK, err.getvalue())
+        self.assertEqual(dns.lookups, [])
+        self.assertIn("VERIFY_PEER_ADDRESSES (tests only) replaces DNS: 127.0.0.1:40001, [::1]:40002", err.getvalue())
+        self.assertIn(f"replicas at {PEERS}: 127.0.0.1:40001, [::1]:40002", out.getvalue())
 
 
 class RunsInTheSystemImage(unittest.TestCase):

@@ -44,11 +44,16 @@ export function ofType(p: Plan, type: string): PlanEntry[] {
   return p.resources.filter((r) => r.type === type);
 }
 
-/** Resources whose type+name+inputs differ between two plans, as `type name` strings. */
+/**
+ * What `pulumi up` would touch going from plan a to plan b, as `type name` strings: resources
+ * added, removed, or with different inputs or options. A different `dependsOn` alone is only an
+ * ordering, not a change the engine applies, so it is left out.
+ */
 export function changed(a: Plan, b: Plan): { added: string[]; removed: string[]; modified: string[] } {
   const key = (r: PlanEntry) => `${r.type} ${r.name}`;
-  const ma = new Map(a.resources.map((r) => [key(r), JSON.stringify({ i: r.inputs, o: r.options })]));
-  const mb = new Map(b.resources.map((r) => [key(r), JSON.stringify({ i: r.inputs, o: r.options })]));
+  const state = (r: PlanEntry) => JSON.stringify({ i: r.inputs, o: { ...r.options, dependsOn: undefined } });
+  const ma = new Map(a.resources.map((r) => [key(r), state(r)]));
+  const mb = new Map(b.resources.map((r) => [key(r), state(r)]));
   return {
     added: [...mb.keys()].filter((k) => !ma.has(k)).sort(),
     removed: [...ma.keys()].filter((k) => !mb.has(k)).sort(),
