@@ -4,7 +4,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { systemObjectNames, userCodeObjectNames } from "./chart/names";
+import { USER_CODE_SERVICE_ACCOUNT, systemObjectNames } from "./chart/names";
 import { ArtifactRegistry } from "./components/ArtifactRegistry";
 import { BranchClone } from "./components/BranchClone";
 import { BranchDatabase } from "./components/BranchDatabase";
@@ -15,6 +15,7 @@ import { DagsterNamespace } from "./components/DagsterNamespace";
 import { DagsterSystem } from "./components/DagsterSystem";
 import { GkeAutopilotCluster } from "./components/GkeAutopilotCluster";
 import { Network } from "./components/Network";
+import { platformLabels } from "./components/labels";
 import { kubernetesSecret } from "./components/secrets";
 import { StorageBuckets } from "./components/StorageBuckets";
 import { UserCodeLocation } from "./components/UserCodeLocation";
@@ -24,7 +25,7 @@ import { WorkspaceVerification } from "./components/WorkspaceVerification";
 import { PlatformConfig } from "./config";
 import { dagsterCloudEnv } from "./render/deployment";
 import { branchSnowflakeNames, SNOWFLAKE_SECRET_NAME, snowflakeCredentials } from "./render/snowflake";
-import { POSTGRES_SECRET_NAME, PostgresConnection, SystemIngress, WorkspaceRollout } from "./render/systemValues";
+import { POSTGRES_SECRET_NAME, PostgresConnection, SystemIngress, WORKLOAD_IDENTITY_ANNOTATION, WorkspaceRollout } from "./render/systemValues";
 import { renderWorkspaceYaml, sha256, workspaceEntries } from "./render/workspace";
 
 /** The verifier the verification Job runs, shipped with the program. */
@@ -183,7 +184,7 @@ export function deployPlatform(cfg: PlatformConfig): Record<string, pulumi.Input
         accountId: isBranch ? `dagster-pr-${(d as { pullRequest: number }).pullRequest}` : "dagster",
         project: cfg.gcp.project,
         namespace: cfg.namespace,
-        kubernetesServiceAccounts: [sys.serviceAccount, ...cfg.locations.map((l) => userCodeObjectNames(l.name).serviceAccount)],
+        kubernetesServiceAccounts: [sys.serviceAccount, USER_CODE_SERVICE_ACCOUNT],
         buckets: { "compute-logs": buckets.computeLogs.name, "defs-state": buckets.defsState.name },
       },
       onGcp,
@@ -231,6 +232,20 @@ export function deployPlatform(cfg: PlatformConfig): Record<string, pulumi.Input
     }
   }
 
+  // The ServiceAccount all code servers and their runs share, bound to the Google identity.
+  const userCodeAccount = new k8s.core.v1.ServiceAccount(
+    "user-code",
+    {
+      metadata: {
+        name: USER_CODE_SERVICE_ACCOUNT,
+        namespace: ns.name,
+        labels: platformLabels("user-code"),
+        annotations: identity ? { [WORKLOAD_IDENTITY_ANNOTATION]: identity.email } : {},
+      },
+    },
+    onK8s,
+  );
+
   // The workspace, the system, and one release per code location.
   const entries = workspaceEntries(cfg.locations);
   const workspaceYaml = renderWorkspaceYaml(entries);
@@ -254,10 +269,9 @@ export function deployPlatform(cfg: PlatformConfig): Record<string, pulumi.Input
             platformSecrets: cfg.snowflake ? [SNOWFLAKE_SECRET_NAME] : [],
             optionalUserSecrets: isBranch,
             defaultResources: cfg.size.codeServer,
-            gcpServiceAccount: identity?.email,
           },
         },
-        { provider: k8sProvider, dependsOn: [postgresSecret, ...platformSecrets] },
+        { provider: k8sProvider, dependsOn: [postgresSecret, userCodeAccount, ...platformSecrets] },
       ),
   );
 

@@ -51,9 +51,18 @@ export interface UserCodeObjectNames {
   deployment: string;
   envConfigMap: string;
   sharedEnvConfigMap: string;
-  /** `dagsterUserDeployments.serviceAccountName` with no global or explicit name. */
+  /** `dagsterUserDeployments.serviceAccountName` with no global or explicit name (not used: see USER_CODE_SERVICE_ACCOUNT). */
   serviceAccount: string;
 }
+
+/**
+ * The one Kubernetes ServiceAccount every code location (and every run it launches) uses. Pulumi
+ * creates it once; each release sets `serviceAccount.create: false` and names it, the charts'
+ * supported way to share one (a ServiceAccount two releases create would collide). One identity
+ * for all code means one Workload Identity binding, not one per location: a service account's IAM
+ * policy holds at most 1,500 members.
+ */
+export const USER_CODE_SERVICE_ACCOUNT = "dagster-user-code";
 
 export function userCodeObjectNames(location: string): UserCodeObjectNames {
   const release = userCodeReleaseName(location);

@@ -9,7 +9,7 @@ export interface UserCodeLocationArgs {
   namespace: pulumi.Input<string>;
   chart: Omit<ChartRef, "chart">;
   timeoutSeconds: number;
-  values: Omit<UserCodeValuesInput, "gcpServiceAccount"> & { gcpServiceAccount?: pulumi.Input<string> };
+  values: UserCodeValuesInput;
 }
 
 /**
@@ -19,16 +19,12 @@ export interface UserCodeLocationArgs {
 export class UserCodeLocation extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
   readonly serviceName: string;
-  readonly serviceAccountName: string;
 
   constructor(name: string, args: UserCodeLocationArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PREFIX}:UserCodeLocation`, name, {}, opts);
     const names = userCodeObjectNames(args.values.location.name);
     this.serviceName = names.service;
-    this.serviceAccountName = names.serviceAccount;
-    const values = pulumi
-      .output(args.values.gcpServiceAccount)
-      .apply((gcpServiceAccount) => renderUserCodeValues({ ...args.values, gcpServiceAccount }));
+    const values = renderUserCodeValues(args.values);
     this.release = helmRelease(
       names.release,
       {

@@ -12,7 +12,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { userCodeObjectNames, USER_CODE_CHART } from "../chart/names";
+import { USER_CODE_CHART } from "../chart/names";
 import { PlanEntry, PlannedLocation } from "../offline/plan";
 import { DAGSTER_CLOUD_ENV_KEYS } from "../render/deployment";
 
@@ -201,12 +201,11 @@ export interface ResourceComparison {
 }
 
 /**
- * The resources a code location brings: its component (named after it), what the component
- * parents (its release), and its Workload Identity binding (named after the release's
- * ServiceAccount, chart/names.ts). Exact names only, so location `a` never claims `a-b`'s.
+ * The resources a code location brings: its component (named after it) and what the component
+ * parents (its release). Exact names only, so location `a` never claims `a-b`'s.
  */
 export function locationOf(r: PlanEntry, locations: readonly string[]): string | undefined {
-  return locations.find((l) => r.name === l || r.parent === l || r.name.endsWith(`-${userCodeObjectNames(l).serviceAccount}`));
+  return locations.find((l) => r.name === l || r.parent === l);
 }
 
 export function compareResources(base: PlanEntry[], head: PlanEntry[], locations: readonly string[]): ResourceComparison {

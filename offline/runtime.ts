@@ -102,10 +102,14 @@ export async function runOffline(args: {
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const settings = require("@pulumi/pulumi/runtime/settings") as SettingsInternals;
-  // The SDK takes a stack trace for every resource and promise (source positions, leak reports);
-  // under ts-node's source maps that is most of a plan's time. A plan needs neither.
+  // The SDK takes a stack trace for every resource (its source position, unlimited depth) and
+  // every promise (leak reports); under ts-node's source maps that is most of a plan's time. A
+  // plan needs neither, so both are switched off while it runs, and put back after.
   const stackTraceLimit = Error.stackTraceLimit;
+  const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
+  const callsites = resourceClass.callsites;
   Error.stackTraceLimit = 0;
+  resourceClass.callsites = () => [];
   try {
     await pulumi.runtime.runInPulumiStack(async () => args.program());
   } catch (e) {
@@ -114,6 +118,7 @@ export async function runOffline(args: {
   } finally {
     await settings.waitForRPCs();
     Error.stackTraceLimit = stackTraceLimit;
+    resourceClass.callsites = callsites;
   }
   return {
     invokes,

@@ -1,6 +1,7 @@
 import { chartImage } from "../locations/image";
 import { CodeLocation, ResourceRequirements } from "../locations/types";
-import { DAGSTER_HOME, POSTGRES_SECRET_NAME, WORKLOAD_IDENTITY_ANNOTATION } from "./systemValues";
+import { USER_CODE_SERVICE_ACCOUNT } from "../chart/names";
+import { DAGSTER_HOME, POSTGRES_SECRET_NAME } from "./systemValues";
 
 export interface UserCodeValuesInput {
   location: CodeLocation;
@@ -15,7 +16,6 @@ export interface UserCodeValuesInput {
   optionalUserSecrets: boolean;
   /** Used when the file sets no resources. */
   defaultResources: ResourceRequirements;
-  gcpServiceAccount?: string;
 }
 
 /** `dagster api grpc` / `dagster code-server start` arguments for the location's code target. */
@@ -74,12 +74,8 @@ export function renderUserCodeValues(input: UserCodeValuesInput): Record<string,
     // No Celery here: an empty name drops the chart's optional Celery secretRef.
     celeryConfigSecretName: "",
     imagePullSecrets: [],
-    // One ServiceAccount per release (the chart's default name), annotated for Workload Identity.
-    serviceAccount: {
-      create: true,
-      name: "",
-      annotations: input.gcpServiceAccount ? { [WORKLOAD_IDENTITY_ANNOTATION]: input.gcpServiceAccount } : {},
-    },
+    // The shared ServiceAccount Pulumi creates (annotated for Workload Identity there).
+    serviceAccount: { create: false, name: USER_CODE_SERVICE_ACCOUNT, annotations: {} },
     deployments: [deployment],
   };
 }

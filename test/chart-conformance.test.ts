@@ -122,14 +122,14 @@ describe("chart conformance: rendered values pass the charts' schemas and templa
     }
   });
 
-  it("no two releases own the same object: distinct release names, no shared fullnameOverride or ServiceAccount name", () => {
+  it("no two releases own the same object: distinct release names, no fullnameOverride, the shared ServiceAccount is not created by any", () => {
     const releases = plans.prod.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
     const names = releases.map((r) => r.inputs.name);
     assert.equal(new Set(names).size, names.length);
     for (const r of releases) {
       const v = r.inputs.values as Values & { serviceAccount?: Values };
       assert.equal(v.fullnameOverride, undefined, `${r.name} sets no fullnameOverride`);
-      if (r.inputs.chart === "dagster-user-deployments") assert.equal(v.serviceAccount?.name, "", `${r.name} lets the chart name its ServiceAccount`);
+      if (r.inputs.chart === "dagster-user-deployments") assert.equal(v.serviceAccount?.create, false, `${r.name} creates no ServiceAccount`);
     }
   });
 });

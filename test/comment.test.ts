@@ -84,7 +84,6 @@ describe("deployment comment on real plans", function () {
       changes.resources.locations.map((t) => [t.type, t.added, t.removed]),
       [
         ["dagster-platform:index:UserCodeLocation", ["forecasting"], ["legacy-etl"]],
-        ["gcp:serviceaccount/iAMMember:IAMMember", ["dagster-identity-wi-code-forecasting-dagster-user-deployments-user-deployments"], ["dagster-identity-wi-code-legacy-etl-dagster-user-deployments-user-deployments"]],
         ["kubernetes:helm.sh/v3:Release", ["code-forecasting"], ["code-legacy-etl"]],
       ],
     );
@@ -110,7 +109,7 @@ describe("deployment comment on real plans", function () {
       "| `code-forecasting` | dagster-user-deployments 1.13.19 | install |",
       "| `code-legacy-etl` | dagster-user-deployments 1.13.19 | uninstall |",
       "Same as prod apart from deployment settings: `code-ingest`, `dagster`.",
-      "**Resources this PR adds or removes** (those of code locations: 3 added, 3 removed)",
+      "**Resources this PR adds or removes** (those of code locations: 2 added, 2 removed)",
       "| `kubernetes:helm.sh/v3:Release` | 1: `code-forecasting` | 1: `code-legacy-etl` |",
     ]) {
       assert.ok(body.includes(expected), `missing:\n${expected}\n--- in ---\n${body}`);

@@ -1,6 +1,6 @@
 /** The prod stack's GCP platform, as the committed Pulumi.prod.yaml plans it. */
 import { strict as assert } from "assert";
-import { userCodeObjectNames } from "../chart/names";
+import { USER_CODE_SERVICE_ACCOUNT } from "../chart/names";
 import { Plan } from "../offline/plan";
 import { find, ofType, plan } from "./helpers/plan";
 
@@ -88,18 +88,24 @@ describe("GCP platform (prod stack)", function () {
     assert.ok(projectRoles.every((r) => !String(r.inputs.member).startsWith("serviceAccount:dagster@")));
   });
 
-  it("Workload Identity: well-formed members for the system KSA and every code location's KSA, annotated in the values", () => {
+  it("Workload Identity: well-formed members for the system KSA and the code locations' shared KSA, annotated on both", () => {
     const members = ofType(prod, "gcp:serviceaccount/iAMMember:IAMMember");
-    const expected = ["dagster", ...["finance-reporting", "marketing-etl"].map((l) => userCodeObjectNames(l).serviceAccount)].sort();
     const ksas = members.map((m) => {
       assert.equal(m.inputs.role, "roles/iam.workloadIdentityUser");
       const match = /^serviceAccount:acme-data-prod\.svc\.id\.goog\[dagster\/([a-z0-9-]+)\]$/.exec(String(m.inputs.member));
       assert.ok(match, String(m.inputs.member));
       return match[1];
     });
-    assert.deepEqual(ksas.sort(), expected);
+    assert.deepEqual(ksas.sort(), ["dagster", USER_CODE_SERVICE_ACCOUNT]);
     const annotation = { "iam.gke.io/gcp-service-account": "dagster@acme-data-prod.iam.gserviceaccount.com" };
-    for (const [release, v] of Object.entries(prod.values)) assert.deepEqual((v as { serviceAccount: Values }).serviceAccount.annotations, annotation, release);
+    assert.deepEqual((prod.values.dagster as { serviceAccount: Values }).serviceAccount.annotations, annotation, "the system chart's KSA (webserver, daemon, runs)");
+    const shared = find(prod, "kubernetes:core/v1:ServiceAccount", "user-code").inputs.metadata as { name: string; annotations: Values };
+    assert.equal(shared.name, USER_CODE_SERVICE_ACCOUNT);
+    assert.deepEqual(shared.annotations, annotation);
+    for (const loc of prod.locations) {
+      assert.deepEqual((prod.values[loc.release] as { serviceAccount: Values }).serviceAccount, { annotations: {}, create: false, name: USER_CODE_SERVICE_ACCOUNT }, loc.release);
+      assert.ok(find(prod, "kubernetes:helm.sh/v3:Release", loc.release).options.dependsOn.includes("user-code"));
+    }
   });
 
   it("the system values are wired to the platform: Cloud SQL IP, GCS logs, gs:// defs state", () => {
