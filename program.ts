@@ -232,6 +232,13 @@ export function deployPlatform(cfg: PlatformConfig): Record<string, pulumi.Input
     }
   }
 
+  // Which warehouse database a location works on is no secret, and the one thing a reviewer of a
+  // branch must see per location: it is repeated in the env (a ConfigMap, visible in plans and
+  // `kubectl describe`), with the same value the credentials Secret carries.
+  const snowflakeDatabaseEnv: Record<string, string> = cfg.snowflake
+    ? { SNOWFLAKE_DATABASE: d.kind === "branch" ? branchSnowflakeNames(cfg.snowflake.productionDatabase, d.pullRequest).cloneDatabase : cfg.snowflake.productionDatabase }
+    : {};
+
   // The ServiceAccount all code servers and their runs share, bound to the Google identity.
   const userCodeAccount = new k8s.core.v1.ServiceAccount(
     "user-code",
@@ -265,7 +272,7 @@ export function deployPlatform(cfg: PlatformConfig): Record<string, pulumi.Input
           timeoutSeconds: cfg.helmTimeoutSeconds,
           values: {
             location,
-            platformEnv: dagsterCloudEnv(d, location.git),
+            platformEnv: { ...dagsterCloudEnv(d, location.git), ...snowflakeDatabaseEnv },
             platformSecrets: cfg.snowflake ? [SNOWFLAKE_SECRET_NAME] : [],
             optionalUserSecrets: isBranch,
             defaultResources: cfg.size.codeServer,

@@ -3,6 +3,7 @@
  * schedule for whatever the events missed. Every command can be re-run: each one converges on
  * its end state from wherever a previous, interrupted run left the stack.
  */
+import * as path from "path";
 import { ConfigMap, Stack, StackNotFoundError, StackSummary } from "@pulumi/pulumi/automation";
 import { CONFIG_NAMESPACE } from "../configKeys";
 import { briefError, errorMessage, LifecycleDeps, plainOutputs } from "./deps";
@@ -61,7 +62,15 @@ export async function branchUp(deps: LifecycleDeps, args: UpArgs): Promise<UpRes
   const result = await retryOnLock(
     name,
     "deploying",
-    () => stack.up({ refresh: true, message: `PR #${args.pr} at ${args.sha.slice(0, 12)}`, onOutput: deps.output, onError: deps.errorOutput }),
+    () =>
+      stack.up({
+        refresh: true,
+        message: `PR #${args.pr} at ${args.sha.slice(0, 12)}`,
+        // The branch guardrails (no grant on production, no protected resource…) run on every deploy.
+        policyPacks: [path.join(ws.workDir, "policy")],
+        onOutput: deps.output,
+        onError: deps.errorOutput,
+      }),
     { wait: deps.lockWait, sleep: deps.sleep, log: (m) => deps.log.info(m) },
   );
   return { stack: name, status: "deployed", outputs: plainOutputs(result.outputs) };

@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { USER_CODE_CHART } from "../chart/names";
 import { PlanEntry, PlannedLocation } from "../offline/plan";
-import { DAGSTER_CLOUD_ENV_KEYS } from "../render/deployment";
+import { PLATFORM_ENV_KEYS } from "../render/deployment";
 
 export interface PlanDir {
   locations: PlannedLocation[];
@@ -117,11 +117,11 @@ const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 /**
  * Values the platform derives from the deployment rather than from the location's file: every
  * branch differs from prod in them, so they say nothing about the pull request.
- *  - DAGSTER_CLOUD_* variables (render/deployment.ts: deployment name, PR id, branch, sha);
+ *  - DAGSTER_CLOUD_* variables and SNOWFLAKE_DATABASE (render/deployment.ts PLATFORM_ENV_KEYS);
  *  - `optional` on the location's own Secrets (branches start without prod's Secrets);
  *  - the ServiceAccount's Workload Identity annotation (each deployment has its own identity).
  */
-const PLATFORM_ENV = new Set<string>(DAGSTER_CLOUD_ENV_KEYS);
+const PLATFORM_ENV = new Set<string>(PLATFORM_ENV_KEYS);
 function deploymentSpecific(p: string[]): boolean {
   const last = p[p.length - 1];
   if (p.includes("env") && p[p.length - 2] === "env" && (PLATFORM_ENV.has(last) || last.startsWith("DAGSTER_CLOUD_"))) return true;

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { CONFIG_NAMESPACE } from "../configKeys";
-import { classifyStack, DAGSTER_CLOUD_ENV_KEYS } from "../render/deployment";
+import { classifyStack, PLATFORM_ENV_KEYS } from "../render/deployment";
 import { ComputedContext } from "./computed";
 import { enableOfflinePlan, plannedPlaceholders } from "./mode";
 import { ResourceOptionsRecord } from "./record";
@@ -25,7 +25,7 @@ export interface PlannedLocation {
   image: string;
   target: string[];
   port: number;
-  /** The file's own env: platform-set variables (DAGSTER_CLOUD_*) are left out. */
+  /** The file's own env: platform-set variables (DAGSTER_CLOUD_*, SNOWFLAKE_DATABASE) are left out. */
   env: Record<string, string>;
   secrets: string[];
 }
@@ -134,7 +134,7 @@ function summarizeLocations(release: string, v: Record<string, unknown>): Planne
   return deployments.map((d) => {
     const image = d.image as { repository: string; tag: string };
     const env = (d.env ?? {}) as Record<string, string>;
-    const platform = new Set<string>(DAGSTER_CLOUD_ENV_KEYS);
+    const platform = new Set<string>(PLATFORM_ENV_KEYS);
     return {
       name: String(d.name),
       release,

@@ -39,6 +39,12 @@ export const DAGSTER_CLOUD_ENV_KEYS = [
 ] as const;
 
 /**
+ * Every env variable the platform sets on a location, whose value depends on the deployment
+ * (prod or which branch), not on the location's file: change tracking leaves them out.
+ */
+export const PLATFORM_ENV_KEYS: readonly string[] = [...DAGSTER_CLOUD_ENV_KEYS, "SNOWFLAKE_DATABASE"];
+
+/**
  * The Dagster+ variables for one location. Git metadata is the location's own (what its image was
  * built from, written into repos/ by the code-location workflow) when known; a branch deployment
  * falls back to the pull request's head. Prod has no fallback on purpose: a value that changed on

@@ -119,6 +119,7 @@ describe("branch deployments (pr-<N> stacks)", function () {
       assert.equal(d.env.DAGSTER_CLOUD_DEPLOYMENT_NAME, "pr-42");
       assert.ok(d.env.DAGSTER_CLOUD_GIT_BRANCH === "feature/better-attribution" || d.env.DAGSTER_CLOUD_GIT_BRANCH === "main");
       assert.match(String(d.env.DAGSTER_CLOUD_GIT_SHA), /^[0-9a-f]{40}$/);
+      assert.equal(d.env.SNOWFLAKE_DATABASE, "PRODUCTION_CLONE_42");
       assert.deepEqual(d.envSecrets[0], { name: "dagster-snowflake" });
       for (const s of d.envSecrets.slice(1)) assert.equal(s.optional, true, "a location's own Secrets are optional in a branch");
     }
@@ -126,6 +127,7 @@ describe("branch deployments (pr-<N> stacks)", function () {
       const d = (prod.values[loc.release] as { deployments: { env: Values }[] }).deployments[0];
       assert.equal(d.env.DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT, "0");
       assert.equal(d.env.DAGSTER_CLOUD_PULL_REQUEST_ID, "");
+      assert.equal(d.env.SNOWFLAKE_DATABASE, "PRODUCTION");
     }
   });
 

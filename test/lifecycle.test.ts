@@ -2,6 +2,7 @@
  * The branch lifecycle against the fake `pulumi` CLI, through the real Automation API: the exact
  * commands each pull-request event runs, lock waits, idempotent down and reap.
  */
+import * as path from "path";
 import { strict as assert } from "assert";
 import { branchDown, branchUp, reap } from "../lifecycle/branch";
 import { runBranchCli } from "../lifecycle/cli";
@@ -34,7 +35,10 @@ describe("branch lifecycle (fake pulumi CLI)", function () {
     const deps = await testDeps(fake, { github });
 
     const opened = await branchUp(deps, { pr: 7, sha: SHA, branch: "feature/forecast" });
+    const upCall = fake.entries().find((e) => e.argv[0] === "up");
     assert.deepEqual(fake.calls(), UP_NEW("pr-7"));
+    assert.ok(upCall, "pulumi up ran");
+    assert.equal(upCall.argv[upCall.argv.indexOf("--policy-pack") + 1], path.join(PROJECT_DIR, "policy"), "the policy pack guards every branch deploy");
     assert.equal(opened.status, "deployed");
     assert.equal(opened.status === "deployed" && opened.outputs.cloneDatabase, "PRODUCTION_CLONE_7");
     assert.equal(opened.status === "deployed" && opened.outputs.kubeconfig, undefined, "secret outputs are never returned");
