@@ -62,7 +62,8 @@ export type PostgresConfig =
 export type IngressConfig =
   | { mode: "none" }
   | { mode: "iap"; host: string; oauthClientId: string; oauthClientSecret: pulumi.Output<string> }
-  | { mode: "internal"; host: string };
+  /** The proxy-only subnet's range: the internal load balancer's proxies connect from it. */
+  | { mode: "internal"; host: string; proxySubnetCidr: string };
 
 export interface SnowflakeConfig {
   account: string;
@@ -382,7 +383,10 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
       const oauthClientSecret = c.requiredSecret("iapOAuthClientSecret", "IAP needs an OAuth client") ?? pulumi.secret("");
       ingress = { mode: "iap", host: host ?? "", oauthClientId, oauthClientSecret };
     } else {
-      ingress = { mode: "internal", host: host ?? "" };
+      const proxySubnetCidr = c.string("proxySubnetCidr") ?? "";
+      const err = cidrProblem(proxySubnetCidr);
+      if (err) c.problem("proxySubnetCidr", err);
+      ingress = { mode: "internal", host: host ?? "", proxySubnetCidr };
     }
   }
 

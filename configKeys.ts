@@ -35,6 +35,7 @@ export const CONFIG_KEYS = {
   subnetCidr: { type: "string", default: "10.10.0.0/20", doc: "Primary range of the cluster subnet." },
   podsCidr: { type: "string", default: "10.16.0.0/14", doc: "Secondary range for pods." },
   servicesCidr: { type: "string", default: "10.20.0.0/20", doc: "Secondary range for services." },
+  proxySubnetCidr: { type: "string", default: "10.30.0.0/23", doc: "Proxy-only subnet of the internal load balancer (ingress internal)." },
 
   // PostgreSQL
   cloudSql: { type: "bool", default: true, doc: "Create Cloud SQL PostgreSQL 16; false: use postgresHost/postgresUser/postgresPassword." },

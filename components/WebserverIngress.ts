@@ -7,6 +7,11 @@ import { kubernetesSecret } from "./secrets";
 /** Google Front End and health-check source ranges: the only outsiders that may reach the webserver pods. */
 export const GOOGLE_LB_RANGES = ["130.211.0.0/22", "35.191.0.0/16"];
 
+/** Where traffic to an exposed webserver comes from: Google's proxies and health checks, and an internal load balancer's proxy-only subnet. */
+export function webserverSourceRanges(proxySubnetCidr?: string): string[] {
+  return [...GOOGLE_LB_RANGES, ...(proxySubnetCidr ? [proxySubnetCidr] : [])].sort();
+}
+
 export interface WebserverIngressArgs {
   mode: "iap" | "internal";
   host: string;
@@ -72,7 +77,7 @@ export class WebserverIngress extends pulumi.ComponentResource {
         "cloud.google.com/neg": JSON.stringify({ ingress: true }),
       },
     };
-    this.allowedSourceRanges = [...GOOGLE_LB_RANGES, ...(args.proxySubnetCidr ? [args.proxySubnetCidr] : [])].sort();
+    this.allowedSourceRanges = webserverSourceRanges(args.proxySubnetCidr);
     this.url = `${external ? "https" : "http"}://${args.host}`;
     this.registerOutputs({ url: this.url });
   }

@@ -8,6 +8,11 @@ export const POSTGRES_SECRET_NAME = "dagster-postgresql-secret";
 export const WORKSPACE_CHECKSUM_ANNOTATION = "dagster-platform/workspace-checksum";
 export const WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account";
 
+/** Where versioned defs state lives in its bucket: the instance and CI's refresh must agree. */
+export function defsStateBasePath(bucket: string): string {
+  return `gs://${bucket}/dagster/defs-state`;
+}
+
 export type WorkspaceRollout = { mode: "reload" } | { mode: "restart"; workspaceChecksum: string };
 
 export interface PostgresConnection {

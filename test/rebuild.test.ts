@@ -9,7 +9,7 @@ import { Plan } from "../offline/plan";
 import { KUBERNETES_ONLY, PROJECT_DIR, SHA_A, plan } from "./helpers/plan";
 
 type Values = Record<string, unknown>;
-const PROGRAM_DIRS = ["components", "render", "locations", "chart"];
+const PROGRAM_DIRS = ["components", "platform", "render", "locations", "chart"];
 const PROGRAM_FILES = ["index.ts", "program.ts", "config.ts", "configKeys.ts"];
 
 function programSources(): { file: string; text: string }[] {

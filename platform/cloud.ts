@@ -1,0 +1,86 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { ArtifactRegistry } from "../components/ArtifactRegistry";
+import { GkeAutopilotCluster } from "../components/GkeAutopilotCluster";
+import { Network } from "../components/Network";
+import { PlatformConfig } from "../config";
+import { PROD_OUTPUTS, StackOutputs } from "./outputs";
+
+/** What everything else stands on: the GCP provider, the VPC, the cluster and how to reach it. */
+export interface Cloud {
+  /** Options that give a resource the explicit GCP provider (empty without GCP). */
+  onGcp: pulumi.ComponentResourceOptions;
+  network?: Network;
+  /** Branch stacks: prod, read through a StackReference. */
+  prod?: pulumi.StackReference;
+  /** The kubeconfig the Kubernetes provider uses; undefined means the ambient one. */
+  kubeconfig?: pulumi.Input<string>;
+  kubeContext?: string;
+  outputs: StackOutputs;
+}
+
+/**
+ * Prod owns the registry, the VPC and (in create mode) the cluster; a branch owns none of them
+ * and deploys into prod's cluster with the kubeconfig prod exports.
+ */
+export function deployCloud(cfg: PlatformConfig): Cloud {
+  const outputs: StackOutputs = {};
+  // Every resource names its provider explicitly; none falls back to ambient defaults.
+  const gcpProvider = cfg.gcp
+    ? new gcp.Provider("gcp", { project: cfg.gcp.project, region: cfg.gcp.region, defaultLabels: { "managed-by": "pulumi", "part-of": "dagster-platform" } })
+    : undefined;
+  const onGcp = gcpProvider ? { provider: gcpProvider } : {};
+  const prod = cfg.branch ? new pulumi.StackReference("prod", { name: cfg.branch.prodStack }) : undefined;
+
+  let registry: ArtifactRegistry | undefined;
+  if (cfg.registry && cfg.gcp) {
+    registry = new ArtifactRegistry("registry", { repositoryId: "dagster", project: cfg.gcp.project, region: cfg.gcp.region, ...cfg.registry }, onGcp);
+    outputs.registryUrl = registry.url;
+  }
+
+  let network: Network | undefined;
+  if (cfg.network && cfg.gcp) {
+    network = new Network(
+      "network",
+      {
+        ...cfg.network,
+        project: cfg.gcp.project,
+        region: cfg.gcp.region,
+        proxySubnetCidr: cfg.ingress.mode === "internal" && cfg.network.mode === "create" ? cfg.ingress.proxySubnetCidr : undefined,
+      },
+      onGcp,
+    );
+  }
+
+  let kubeconfig: pulumi.Input<string> | undefined;
+  let kubeContext: string | undefined;
+  if (cfg.cluster.mode === "create" && cfg.gcp && network?.subnetId) {
+    const cluster = new GkeAutopilotCluster(
+      "cluster",
+      {
+        name: cfg.cluster.name,
+        project: cfg.gcp.project,
+        region: cfg.gcp.region,
+        releaseChannel: cfg.cluster.releaseChannel,
+        network: network.networkId,
+        subnetwork: network.subnetId,
+        registry: registry ? { location: registry.repository.location, repositoryId: registry.repository.repositoryId } : undefined,
+      },
+      onGcp,
+    );
+    kubeconfig = cluster.kubeconfig;
+    outputs.clusterName = cluster.cluster.name;
+    outputs.clusterAccess = `gcloud container clusters get-credentials ${cfg.cluster.name} --region ${cfg.gcp.region} --project ${cfg.gcp.project}`;
+  } else if (cfg.cluster.mode === "existing") {
+    kubeconfig = cfg.cluster.kubeconfig;
+    kubeContext = cfg.cluster.context;
+  } else if (prod) {
+    kubeconfig = prod.requireOutput(PROD_OUTPUTS.kubeconfig) as pulumi.Output<string>;
+  }
+  if (kubeconfig !== undefined) outputs.kubeconfig = pulumi.secret(kubeconfig);
+  if (cfg.gcp) {
+    outputs.gcpProject = cfg.gcp.project;
+    outputs.gcpRegion = cfg.gcp.region;
+  }
+  return { onGcp, network, prod, kubeconfig, kubeContext, outputs };
+}
