@@ -4,6 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
 import { CONFIG_KEYS, KeySpec } from "../configKeys";
 
 const DOC = path.join(__dirname, "..", "docs", "configuration.md");
@@ -23,16 +24,30 @@ function describeType(spec: KeySpec): string {
   }
 }
 
-function defaultOf(spec: KeySpec): string {
+/** Project-wide defaults from Pulumi.yaml, which every stack inherits, win over the program's. */
+const projectConfig = ((parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as { config?: Record<string, unknown> }).config ?? {});
+
+function defaultOf(key: string, spec: KeySpec): string {
+  const declared = projectConfig[key] as { default?: unknown } | string | undefined;
+  const fromProject = typeof declared === "object" && declared !== null ? declared.default : declared;
+  if (fromProject !== undefined) return `\`${String(fromProject)}\` (Pulumi.yaml)`;
   const d = "default" in spec ? spec.default : undefined;
   return d === undefined || d === "" ? "—" : `\`${String(d)}\``;
 }
 
-const rows = Object.entries(CONFIG_KEYS).map(([key, spec]) => `| \`${key}\` | ${describeType(spec as KeySpec)} | ${defaultOf(spec as KeySpec)} | ${(spec as KeySpec).doc} |`);
-const table = [BEGIN, "| key | type | default | meaning |", "|---|---|---|---|", ...rows, END].join("\n");
-const current = fs.readFileSync(DOC, "utf8");
-const start = current.indexOf(BEGIN);
-const stop = current.indexOf(END);
-if (start < 0 || stop < 0) throw new Error(`${DOC} has no ${BEGIN} … ${END} block`);
-fs.writeFileSync(DOC, current.slice(0, start) + table + current.slice(stop + END.length));
-console.log(`updated ${path.relative(process.cwd(), DOC)}: ${rows.length} keys`);
+/** docs/configuration.md with its key table regenerated from configKeys.ts. */
+export function renderConfigDoc(current: string): string {
+  const rows = Object.entries(CONFIG_KEYS).map(([key, spec]) => `| \`${key}\` | ${describeType(spec as KeySpec)} | ${defaultOf(key, spec as KeySpec)} | ${(spec as KeySpec).doc} |`);
+  const table = [BEGIN, "| key | type | default | meaning |", "|---|---|---|---|", ...rows, END].join("\n");
+  const start = current.indexOf(BEGIN);
+  const stop = current.indexOf(END);
+  if (start < 0 || stop < 0) throw new Error(`${DOC} has no ${BEGIN} … ${END} block`);
+  return current.slice(0, start) + table + current.slice(stop + END.length);
+}
+
+export const CONFIG_DOC = DOC;
+
+if (require.main === module) {
+  fs.writeFileSync(DOC, renderConfigDoc(fs.readFileSync(DOC, "utf8")));
+  console.log(`updated ${path.relative(process.cwd(), DOC)}: ${Object.keys(CONFIG_KEYS).length} keys`);
+}
