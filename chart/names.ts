@@ -89,8 +89,6 @@ export function systemObjectNames(release = SYSTEM_RELEASE) {
     webserverReadOnlyService: `${trunc63(`${release}-dagster-webserver`)}-read-only`,
     /** `dagster.serviceAccountName` with `serviceAccount.name` empty. */
     serviceAccount: fullname,
-    instanceConfigMap: `${fullname}-instance`,
-    pipelineEnvConfigMap: `${fullname}-pipeline-env`,
   };
 }
 

@@ -19,8 +19,6 @@ export interface WebserverIngressArgs {
   /** iap only. */
   oauthClientId?: string;
   oauthClientSecret?: pulumi.Input<string>;
-  /** internal only: the proxy-only subnet the internal load balancer's proxies use. */
-  proxySubnetCidr?: string;
 }
 
 const BACKEND_CONFIG = "dagster-webserver";
@@ -34,7 +32,6 @@ const CERTIFICATE = "dagster-webserver";
  */
 export class WebserverIngress extends pulumi.ComponentResource {
   readonly chartValues: SystemIngress;
-  readonly allowedSourceRanges: string[];
   readonly url: string;
   readonly dependencies: pulumi.Resource[] = [];
 
@@ -77,7 +74,6 @@ export class WebserverIngress extends pulumi.ComponentResource {
         "cloud.google.com/neg": JSON.stringify({ ingress: true }),
       },
     };
-    this.allowedSourceRanges = webserverSourceRanges(args.proxySubnetCidr);
     this.url = `${external ? "https" : "http"}://${args.host}`;
     this.registerOutputs({ url: this.url });
   }

@@ -30,7 +30,6 @@ export function deployNamespace(cfg: PlatformConfig, kubernetes: k8s.Provider): 
       namespace: namespace.name,
       oauthClientId: ing.mode === "iap" ? ing.oauthClientId : undefined,
       oauthClientSecret: ing.mode === "iap" ? ing.oauthClientSecret : undefined,
-      proxySubnetCidr: ing.mode === "internal" ? ing.proxySubnetCidr : undefined,
     },
     { provider: kubernetes, dependsOn: [namespace] },
   );

@@ -1,4 +1,3 @@
-import { SYSTEM_RELEASE } from "../chart/names";
 import { ResourceRequirements } from "../locations/types";
 
 export const DAGSTER_HOME = "/opt/dagster/dagster_home";
@@ -160,5 +159,3 @@ export function renderSystemValues(input: SystemValuesInput): Record<string, unk
   }
   return values;
 }
-
-export const SYSTEM_RELEASE_NAME = SYSTEM_RELEASE;
