@@ -5,7 +5,7 @@
  */
 import * as path from "path";
 import { ConfigMap, Stack, StackNotFoundError, StackSummary } from "@pulumi/pulumi/automation";
-import { CONFIG_NAMESPACE } from "../configKeys";
+import { CONFIG_NAMESPACE } from "../config/keys";
 import { briefError, errorMessage, LifecycleDeps, plainOutputs } from "./deps";
 import { PullRequestInfo } from "./github";
 import { retryOnLock } from "./locks";

@@ -3,7 +3,7 @@
  * act on (0 done, 1 failed, 2 usage). scripts/branch.ts only builds the real dependencies.
  */
 import { StackNotFoundError } from "@pulumi/pulumi/automation";
-import { CONFIG_KEYS, CONFIG_NAMESPACE } from "../configKeys";
+import { CONFIG_KEYS, CONFIG_NAMESPACE } from "../config/keys";
 import { assembleStackConfig } from "../offline/stackConfig";
 import { BRANCH_USAGE, BranchCommand, parseBranchArgs, UsageError } from "./args";
 import { branchDown, branchUp, reap } from "./branch";

@@ -7,7 +7,7 @@
  * Snowflake, so a drill can never touch prod's database, buckets, registry or warehouse.
  */
 import { ConfigMap, Stack, StackAlreadyExistsError, Workspace } from "@pulumi/pulumi/automation";
-import { CONFIG_NAMESPACE } from "../configKeys";
+import { CONFIG_NAMESPACE } from "../config/keys";
 import { classifyStack } from "../render/deployment";
 import { briefError, Logger, plainOutputs } from "./deps";
 

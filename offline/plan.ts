@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { CONFIG_NAMESPACE } from "../configKeys";
+import { CONFIG_NAMESPACE } from "../config/keys";
 import { classifyStack, PLATFORM_ENV_KEYS } from "../render/deployment";
 import { ComputedContext } from "./computed";
 import { enableOfflinePlan, plannedPlaceholders } from "./mode";

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { CONFIG_NAMESPACE, SECRET_CONFIG_KEYS } from "../configKeys";
+import { CONFIG_NAMESPACE, SECRET_CONFIG_KEYS } from "../config/keys";
 
 /**
  * Stack configuration the way the Pulumi CLI assembles it, without the CLI: project defaults

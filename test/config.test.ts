@@ -2,7 +2,7 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { PlatformConfig, RawConfig, parsePlatformConfig } from "../config";
-import { CONFIG_KEYS } from "../configKeys";
+import { CONFIG_KEYS } from "../config/keys";
 import { InputError } from "../locations/problems";
 import { location, reposDir } from "./helpers/plan";
 

@@ -9,8 +9,8 @@ import { Plan } from "../offline/plan";
 import { KUBERNETES_ONLY, PROJECT_DIR, SHA_A, plan } from "./helpers/plan";
 
 type Values = Record<string, unknown>;
-const PROGRAM_DIRS = ["components", "platform", "render", "locations", "chart"];
-const PROGRAM_FILES = ["index.ts", "program.ts", "config.ts", "configKeys.ts"];
+const PROGRAM_DIRS = ["components", "platform", "render", "locations", "chart", "config"];
+const PROGRAM_FILES = ["index.ts", "program.ts"];
 
 function programSources(): { file: string; text: string }[] {
   const files = [...PROGRAM_FILES];

@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SECRET_CONFIG_KEYS } from "../configKeys";
+import { SECRET_CONFIG_KEYS } from "../config/keys";
 import { writePlan } from "../offline/plan";
 import { InputError } from "../locations/problems";
 import { KUBERNETES_ONLY, PROJECT_DIR, SHA_A, plan } from "./helpers/plan";

@@ -1,0 +1,63 @@
+import { Deployment } from "../render/deployment";
+import { GCP_PROJECT, cidrProblem } from "./formats";
+import { ConfigReader } from "./reader";
+import { ClusterConfig, NetworkConfig, PlatformConfig } from "./types";
+
+type CloudSettings = Pick<PlatformConfig, "gcp" | "cluster" | "network" | "buckets" | "registry"> & {
+  /** Whether this stack creates its own Cloud SQL instance (postgres.ts reads the rest). */
+  cloudSql: boolean;
+};
+
+/** GCP, the cluster, the VPC, buckets and registry: which exist, and their settings. */
+export function readCloud(c: ConfigReader, deployment: Deployment): CloudSettings {
+  const isBranch = deployment.kind === "branch";
+  const clusterMode = isBranch ? "prod" : c.enumValue<"create" | "existing">("clusterMode");
+  const cloudSql = isBranch ? false : c.bool("cloudSql");
+  const bucketsOn = c.bool("buckets");
+  const registryOn = isBranch ? false : c.bool("registry");
+  const gcp = clusterMode === "create" || cloudSql || bucketsOn || registryOn || isBranch ? readGcp(c) : undefined;
+  return {
+    gcp,
+    cloudSql,
+    cluster: readCluster(c, clusterMode),
+    network: !isBranch && (clusterMode === "create" || cloudSql) ? readNetwork(c, clusterMode === "existing" && cloudSql) : undefined,
+    buckets: bucketsOn ? { location: c.string("bucketLocation") ?? (gcp?.region ?? "").toUpperCase(), computeLogRetentionDays: c.int("computeLogRetentionDays") } : undefined,
+    registry: registryOn ? { keepRecent: c.int("registryKeepRecent"), untaggedDays: c.int("registryUntaggedDays") } : undefined,
+  };
+}
+
+function readGcp(c: ConfigReader): PlatformConfig["gcp"] {
+  const project = c.providerValue("gcp:project");
+  const region = c.providerValue("gcp:region");
+  if (!project) c.problem("gcp:project", "is not set, and this stack plans GCP resources", "pulumi config set gcp:project <project id>");
+  else if (!GCP_PROJECT.test(project)) c.problem("gcp:project", `"${project}" is not a GCP project id`);
+  if (!region) c.problem("gcp:region", "is not set, and this stack plans GCP resources", "pulumi config set gcp:region europe-west4");
+  return { project: project ?? "unset", region: region ?? "unset" };
+}
+
+function readCluster(c: ConfigReader, mode: "create" | "existing" | "prod"): ClusterConfig {
+  if (mode === "create") {
+    const name = c.string("clusterName") ?? "dagster";
+    if (!/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(name)) c.problem("clusterName", `"${name}" is not a GKE cluster name`, "lowercase letters, digits and -, at most 40, starting with a letter");
+    if (c.isSet("kubeconfig")) c.problem("kubeconfig", "is set, but clusterMode is create", "the kubeconfig is built from the created cluster; unset it or use clusterMode existing");
+    return { mode: "create", name, releaseChannel: c.enumValue("clusterReleaseChannel") };
+  }
+  if (mode === "existing") return { mode: "existing", kubeconfig: c.secret("kubeconfig"), context: c.string("kubeContext") };
+  return { mode: "prod" };
+}
+
+/** The VPC; `cloudSqlBesideExistingCluster`: Cloud SQL must live in that cluster's own VPC. */
+function readNetwork(c: ConfigReader, cloudSqlBesideExistingCluster: boolean): NetworkConfig {
+  const mode = c.enumValue<"create" | "existing">("network");
+  const name = c.string("networkName") ?? "dagster";
+  if (mode === "existing") return { mode, name };
+  const ranges = { subnetCidr: c.string("subnetCidr") ?? "", podsCidr: c.string("podsCidr") ?? "", servicesCidr: c.string("servicesCidr") ?? "" };
+  for (const [k, v] of Object.entries(ranges)) {
+    const err = cidrProblem(v);
+    if (err) c.problem(k, err);
+  }
+  if (cloudSqlBesideExistingCluster) {
+    c.problem("network", "is create, but the cluster is an existing one", "Cloud SQL's private IP is only reachable from the cluster's own VPC: set network existing and networkName to that VPC");
+  }
+  return { mode, name, ...ranges };
+}

@@ -1,0 +1,34 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Deployment } from "../render/deployment";
+import { HOST, cidrProblem } from "./formats";
+import { ConfigReader } from "./reader";
+import { IngressConfig } from "./types";
+
+/** How the webserver is exposed: not at all, behind IAP, or on an internal load balancer. */
+export function readIngress(c: ConfigReader, deployment: Deployment): IngressConfig {
+  const mode = c.enumValue<"none" | "iap" | "internal">("ingress");
+  if (mode === "none") return { mode };
+  const host = readHost(c, deployment, mode);
+  if (mode === "iap") {
+    const oauthClientId = c.required("iapOAuthClientId", "IAP needs an OAuth client") ?? "";
+    const oauthClientSecret = c.requiredSecret("iapOAuthClientSecret", "IAP needs an OAuth client") ?? pulumi.secret("");
+    return { mode, host, oauthClientId, oauthClientSecret };
+  }
+  const proxySubnetCidr = c.string("proxySubnetCidr") ?? "";
+  const err = cidrProblem(proxySubnetCidr);
+  if (err) c.problem("proxySubnetCidr", err);
+  return { mode, host, proxySubnetCidr };
+}
+
+/** The webserver's host: `ingressHost`, or pr-<N>.<ingressBranchDomain> for a branch. */
+function readHost(c: ConfigReader, deployment: Deployment, mode: string): string {
+  let host: string | undefined;
+  if (deployment.kind === "branch") {
+    const domain = c.required("ingressBranchDomain", `ingress is ${mode}, so branch webservers need a host name under a domain`);
+    host = domain ? `pr-${deployment.pullRequest}.${domain}` : undefined;
+  } else {
+    host = c.required("ingressHost", `ingress is ${mode}, so the webserver needs a host name`);
+  }
+  if (host !== undefined && !HOST.test(host)) c.problem(deployment.kind === "branch" ? "ingressBranchDomain" : "ingressHost", `"${host}" is not a DNS host name`);
+  return host ?? "";
+}

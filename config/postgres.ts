@@ -1,0 +1,34 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Deployment } from "../render/deployment";
+import { ConfigReader } from "./reader";
+import { PostgresConfig } from "./types";
+
+/** Dagster's storage: this stack's Cloud SQL, an external server, or a branch database. */
+export function readPostgres(c: ConfigReader, deployment: Deployment, cloudSql: boolean): PostgresConfig {
+  if (deployment.kind === "branch") return { mode: "branch" };
+  if (cloudSql) {
+    const backupStart = c.string("cloudSqlBackupStart") ?? "02:00";
+    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(backupStart)) c.problem("cloudSqlBackupStart", `"${backupStart}" is not a time HH:MM`);
+    const deletionProtection = c.bool("cloudSqlDeletionProtection");
+    if (!deletionProtection && deployment.stack === "prod") {
+      c.problem("cloudSqlDeletionProtection", "is false on the prod stack", "prod run history is protected; keep it true");
+    }
+    return {
+      mode: "cloudsql",
+      tier: c.string("cloudSqlTier") ?? "db-custom-1-3840",
+      diskSizeGb: c.int("cloudSqlDiskGb"),
+      availability: c.enumValue("cloudSqlAvailability"),
+      backupStart,
+      pitrDays: c.int("cloudSqlPitrDays"),
+      deletionProtection,
+    };
+  }
+  return {
+    mode: "external",
+    host: c.required("postgresHost", "cloudSql is false, so Dagster needs an external PostgreSQL") ?? "",
+    port: c.int("postgresPort"),
+    database: c.string("postgresDatabase") ?? "dagster",
+    user: c.string("postgresUser") ?? "dagster",
+    password: c.requiredSecret("postgresPassword", "cloudSql is false, so Dagster needs the external PostgreSQL's password") ?? pulumi.secret(""),
+  };
+}
