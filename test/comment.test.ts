@@ -33,7 +33,7 @@ describe("deployment comment on real plans", function () {
 
   before(async () => {
     base = await planStack({ projectDir: PROJECT_DIR, stack: "prod", reposDir: `${FIXTURES}/repos-base` });
-    head = await planStack({ projectDir: PROJECT_DIR, stack: "pr-7", reposDir: `${FIXTURES}/repos-head`, overrides: [`commitSha=${SHA}`] });
+    head = await planStack({ projectDir: PROJECT_DIR, stack: "pr-7", reposDir: `${FIXTURES}/repos-head`, overrides: [`commitSha=${SHA}`, "branchSecretNames=reports-api-token"] });
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plans-"));
     dirs = { base: path.join(tmp, "base"), head: path.join(tmp, "head") };
     writePlan(base, dirs.base);
