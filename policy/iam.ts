@@ -3,7 +3,7 @@ import { at, list, record, text } from "./props";
 import { describe, PolicyInput, StackResource, StackViolation } from "./types";
 
 /** Every IAM grant resource of the Google provider: `gcp:<module>/<x>IAMMember|IAMBinding|IAMPolicy` (and the `IamMember` spellings). */
-const IAM_GRANT = /^gcp:[^/]+\/[A-Za-z]*(iAM|Iam)(Member|Binding|Policy):/;
+const IAM_GRANT = /^gcp:[^/]+\/[a-z]*iam(member|binding|policy):/i;
 const KUBERNETES_BINDING = /^kubernetes:rbac\.authorization\.k8s\.io\/[^:]+:(Cluster)?RoleBinding$/;
 
 /**
@@ -55,7 +55,7 @@ export function adminGrantViolations(resource: PolicyInput): string[] {
 }
 
 const PROJECT_LEVEL_IAM = /^gcp:(projects|organizations|folder|iam)\//;
-const SERVICE_ACCOUNT_IAM = /^gcp:serviceaccount\/(iAM|Iam)(Member|Binding|Policy):/;
+const SERVICE_ACCOUNT_IAM = /^gcp:serviceaccount\/iam(member|binding|policy):/i;
 
 /**
  * A branch changes no IAM beyond its own: no project, folder or organization policy, no custom
