@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { InputError } from "../locations/problems";
 import { Plan } from "../offline/plan";
 import { OfflineRunError } from "../offline/runtime";
-import { SHA_A, SHA_B, changed, find, ofType, plan } from "./helpers/plan";
+import { SHA_A, SHA_B, changed, find, ofType, plan, strings } from "./helpers/plan";
 
 type Values = Record<string, unknown>;
 const GRANT = "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole";
@@ -24,14 +24,6 @@ async function refused(stack: string, overrides: string[], pattern: RegExp): Pro
     assert.match(e.cause.message, pattern);
     return true;
   });
-}
-
-/** Every string in a value, for "does anything name X" checks. */
-function strings(v: unknown): string[] {
-  if (typeof v === "string") return [v];
-  if (Array.isArray(v)) return v.flatMap(strings);
-  if (v && typeof v === "object") return Object.values(v).flatMap(strings);
-  return [];
 }
 
 describe("branch deployments (pr-<N> stacks)", function () {

@@ -9,17 +9,10 @@ import * as path from "path";
 import { parse } from "yaml";
 import { Plan, PlanEntry } from "../offline/plan";
 import { BRANCH_EGRESS_POLICY, BRANCH_LIMIT_RANGE, BRANCH_QUOTA, cidrContains } from "../render/branchNamespace";
-import { PROJECT_DIR, SHA_A, find, location, ofType, plan, reposDir } from "./helpers/plan";
+import { PROJECT_DIR, SHA_A, find, location, ofType, plan, reposDir, strings } from "./helpers/plan";
 
 type Values = Record<string, unknown>;
 const meta = (r: PlanEntry) => (r.inputs.metadata ?? {}) as Values;
-
-function strings(v: unknown): string[] {
-  if (typeof v === "string") return [v];
-  if (Array.isArray(v)) return v.flatMap(strings);
-  if (v && typeof v === "object") return Object.values(v).flatMap(strings);
-  return [];
-}
 
 describe("preview environment and branch isolation", function () {
   this.timeout(90000);
