@@ -131,3 +131,29 @@ export function guardrailExpectations(input: EgressInput, limits: BranchLimits):
     quota: branchQuotaSpec(limits).hard,
   };
 }
+
+/** Requests of one container, in cores and bytes; a missing request counts as the LimitRange default. */
+function requestOf(r: { requests?: Record<string, string> } | undefined, parse: (q: string) => number | undefined): { cpu: number; memory: number } {
+  return { cpu: parse(r?.requests?.cpu ?? "250m") ?? 0, memory: parse(r?.requests?.memory ?? "512Mi") ?? 0 };
+}
+
+export interface BranchWorkload {
+  /** Pods that always run: webserver replicas, daemon, PostgreSQL, the verification Job. */
+  fixed: ({ requests?: Record<string, string> } | undefined)[];
+  codeServers: ({ requests?: Record<string, string> } | undefined)[];
+  run: { requests?: Record<string, string> } | undefined;
+}
+
+/**
+ * Why the quota cannot hold what a branch runs with every allowed run going (undefined if it can):
+ * a run beyond the quota is refused by Kubernetes and waits, which looks like a hung branch.
+ */
+export function quotaShortfall(limits: BranchLimits, work: BranchWorkload, parse: (q: string) => number | undefined): string | undefined {
+  const pods = [...work.fixed, ...work.codeServers, ...Array<typeof work.run>(limits.maxConcurrentRuns).fill(work.run)].map((p) => requestOf(p, parse));
+  const need = pods.reduce((a, p) => ({ cpu: a.cpu + p.cpu, memory: a.memory + p.memory }), { cpu: 0, memory: 0 });
+  const cpu = parse(limits.cpuQuota) ?? 0;
+  const memory = parse(limits.memoryQuota) ?? 0;
+  if (need.cpu <= cpu + 1e-9 && need.memory <= memory && pods.length <= BRANCH_MAX_PODS) return undefined;
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)}Gi`;
+  return `${pods.length} pods requesting ${need.cpu.toFixed(2)} CPU and ${gib(need.memory)} with ${limits.maxConcurrentRuns} runs going exceed the quota (${limits.cpuQuota} CPU, ${limits.memoryQuota}, ${BRANCH_MAX_PODS} pods)`;
+}

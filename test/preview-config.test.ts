@@ -77,6 +77,14 @@ describe("branch stack: reads the preview stack only", () => {
     assert.match(refusal(branch({ previewNodeServiceAccount: "x-nodes@acme-data-preview.iam.gserviceaccount.com" }, plain)), /previewNodeServiceAccount: is set, but this stack has no registry/);
   });
 
+  it("limits: the quota must hold the branch's pods with every allowed run going", () => {
+    // webserver, daemon, PostgreSQL, verification Job, one code server, four runs: 250m and 512Mi each.
+    assert.match(refusal(branch({ branchCpuQuota: "2" }, plain)), /branchCpuQuota: 9 pods requesting 2\.25 CPU and 4\.5Gi with 4 runs going exceed the quota \(2 CPU, 32Gi, 50 pods\)/);
+    assert.ok(parsePlatformConfig(branch({ branchCpuQuota: "2250m", branchMemoryQuota: "5Gi" }, plain)), "exactly enough is enough");
+    assert.match(refusal(branch({ branchMemoryQuota: "2Gi", branchMaxConcurrentRuns: "1" }, plain)), /6 pods requesting 1\.50 CPU and 3\.0Gi with 1 runs going exceed the quota/);
+    assert.match(refusal(branch({ branchCpuQuota: "100", branchMemoryQuota: "100Gi", branchMaxConcurrentRuns: "100" }, plain)), /105 pods .* exceed the quota \(100 CPU, 100Gi, 50 pods\)/);
+  });
+
   it("limits: quantities and the run cap are checked, the PostgreSQL image must be pinned", () => {
     const text = refusal(branch({ branchCpuQuota: "lots", branchMemoryQuota: "512Mi", branchMaxConcurrentRuns: "0", branchPostgresImage: "postgres:latest" }, plain));
     assert.match(text, /branchCpuQuota: "lots" is not a Kubernetes quantity/);
