@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AdmissionPolicy, GuardrailExpectations, confinementPolicy, guardrailPolicies } from "../render/admission";
+import { ADMISSION_POLICY_KEYS, GuardrailExpectations, admissionPolicies } from "../render/admission";
 import { BRANCH_DEPLOYER_CLUSTER_ROLE, BRANCH_NAMESPACE_CLUSTER_ROLE, deployerClusterRules, namespaceRules } from "../render/branchRbac";
 import { COMPONENT_PREFIX, platformLabels } from "./labels";
 
@@ -34,23 +34,13 @@ export class BranchDeployerAccess extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [deployerRole] },
     );
-    const policies = pulumi.output(args.guardrails).apply((g) => [confinementPolicy(args.deployer, g), ...guardrailPolicies(g)]);
-    // Three guardrails and the confinement: a fixed list, so resources are declared outside the apply.
-    for (const index of [0, 1, 2, 3]) this.admit(name, index, policies.apply((p) => p[index]), labels);
+    const policies = pulumi.output(args.guardrails).apply((g) => admissionPolicies(args.deployer, g));
+    // A fixed list of policies, so the resources are declared outside the apply.
+    for (const key of ADMISSION_POLICY_KEYS) {
+      const policy = policies.apply((p) => p[key]);
+      const vap = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-${key}`, { metadata: { name: policy.name, labels }, spec: policy.spec }, parent);
+      new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-${key}`, { metadata: { name: policy.name, labels }, spec: policy.binding }, { parent: this, dependsOn: [vap] });
+    }
     this.registerOutputs({});
-  }
-
-  private admit(name: string, index: number, policy: pulumi.Output<AdmissionPolicy>, labels: Record<string, string>): void {
-    const suffix = ["confinement", "egress", "quota", "limits"][index];
-    const vap = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
-      `${name}-${suffix}`,
-      { metadata: { name: policy.name, labels }, spec: policy.spec },
-      { parent: this },
-    );
-    new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-      `${name}-${suffix}`,
-      { metadata: { name: policy.name, labels }, spec: policy.binding },
-      { parent: this, dependsOn: [vap] },
-    );
   }
 }

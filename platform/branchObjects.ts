@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { platformLabels } from "../components/labels";
 import { PlatformConfig } from "../config";
 import { referencedNames } from "../config/branchObjects";
+import { offlinePlanEnabled } from "../offline/mode";
 import { PREVIEW_OUTPUTS } from "./outputs";
 
 type ObjectData = Record<string, Record<string, string>>;
@@ -16,7 +17,7 @@ export function deployBranchObjects(cfg: PlatformConfig, preview: pulumi.StackRe
   if (!cfg.branch || !preview) return [];
   const secrets = preview.requireOutput(PREVIEW_OUTPUTS.branchSecrets) as pulumi.Output<ObjectData>;
   const configMaps = preview.requireOutput(PREVIEW_OUTPUTS.branchConfigMaps) as pulumi.Output<ObjectData>;
-  const entry = (all: pulumi.Output<ObjectData>, name: string) => all.apply((a) => a[name] ?? {});
+  const entry = (all: pulumi.Output<ObjectData>, name: string) => all.apply((a) => valuesOf(a, name));
   return [
     ...referencedNames(cfg.locations, "secrets").map(
       (name) =>
@@ -36,4 +37,17 @@ export function deployBranchObjects(cfg: PlatformConfig, preview: pulumi.StackRe
         ),
     ),
   ];
+}
+
+/**
+ * One object's values. The preview stack deploys from main, so a pull request that lists a new
+ * name gets no value until it is merged and the preview stack redeployed: the branch fails then
+ * rather than start a location without its variables. An offline plan answers from the committed
+ * preview configuration, which may lag a branch's own list: it plans the object empty.
+ */
+function valuesOf(all: ObjectData, name: string): Record<string, string> {
+  const values = all[name];
+  if (values !== undefined) return values;
+  if (offlinePlanEnabled()) return {};
+  throw new Error(`the preview stack has no branch-safe values for "${name}": set them in its branchSecretValues/branchConfigMapValues and redeploy it from main`);
 }

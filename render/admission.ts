@@ -141,6 +141,14 @@ function guardrail(name: string, paramKind: { apiVersion: string; kind: string }
   };
 }
 
+/** Every policy the preview stack installs, by a short key that names its resources: one fixed list. */
+export const ADMISSION_POLICY_KEYS = ["confinement", "egress", "quota", "limits"] as const;
+
+export function admissionPolicies(deployer: string, g: GuardrailExpectations): Record<(typeof ADMISSION_POLICY_KEYS)[number], AdmissionPolicy> {
+  const [egress, quota, limits] = guardrailPolicies(g);
+  return { confinement: confinementPolicy(deployer, g), egress, quota, limits };
+}
+
 export function guardrailPolicies(g: GuardrailExpectations): AdmissionPolicy[] {
   return [
     guardrail(
