@@ -17,7 +17,7 @@ export function deployBranchObjects(cfg: PlatformConfig, preview: pulumi.StackRe
   if (!cfg.branch || !preview) return [];
   const secrets = preview.requireOutput(PREVIEW_OUTPUTS.branchSecrets) as pulumi.Output<ObjectData>;
   const configMaps = preview.requireOutput(PREVIEW_OUTPUTS.branchConfigMaps) as pulumi.Output<ObjectData>;
-  const entry = (all: pulumi.Output<ObjectData>, name: string) => all.apply((a) => valuesOf(a, name));
+  const entry = (all: pulumi.Output<ObjectData>, name: string) => all.apply((a) => valuesOf(a, name, offlinePlanEnabled()));
   return [
     ...referencedNames(cfg.locations, "secrets").map(
       (name) =>
@@ -45,9 +45,9 @@ export function deployBranchObjects(cfg: PlatformConfig, preview: pulumi.StackRe
  * rather than start a location without its variables. An offline plan answers from the committed
  * preview configuration, which may lag a branch's own list: it plans the object empty.
  */
-function valuesOf(all: ObjectData, name: string): Record<string, string> {
+export function valuesOf(all: ObjectData, name: string, offline: boolean): Record<string, string> {
   const values = all[name];
   if (values !== undefined) return values;
-  if (offlinePlanEnabled()) return {};
+  if (offline) return {};
   throw new Error(`the preview stack has no branch-safe values for "${name}": set them in its branchSecretValues/branchConfigMapValues and redeploy it from main`);
 }

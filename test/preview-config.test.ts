@@ -6,6 +6,7 @@ import { strict as assert } from "assert";
 import * as path from "path";
 import { RawConfig, parsePlatformConfig } from "../config";
 import { InputError } from "../locations/problems";
+import { valuesOf } from "../platform/branchObjects";
 import { location, reposDir } from "./helpers/plan";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -58,6 +59,12 @@ describe("branch Secrets and ConfigMaps: provided by the preview stack, or refus
     const repos = reposDir({ "etl.yaml": location("registry.example.com/etl:1.0.0", "secrets: [etl-api]\n"), "web.yaml": location("registry.example.com/web:1.0.0") });
     assert.match(refusal(branch({}, repos)), /etl\.yaml: secrets\[0\]/);
     assert.deepEqual(parsePlatformConfig(branch({ branchLocations: "web" }, repos)).locations.map((l) => l.name), ["web"]);
+  });
+
+  it("a name the preview stack has no value for yet fails the branch deploy, instead of an empty Secret", () => {
+    assert.deepEqual(valuesOf({ "etl-api": { TOKEN: "t" } }, "etl-api", false), { TOKEN: "t" });
+    assert.throws(() => valuesOf({}, "etl-db", false), /the preview stack has no branch-safe values for "etl-db".*redeploy it from main/);
+    assert.deepEqual(valuesOf({}, "etl-db", true), {}, "offline plans answer from the committed preview configuration");
   });
 
   it("refuses a name list entry that is not a Kubernetes object name", () => {
