@@ -31,9 +31,10 @@ function evaluate(expression: string, vars: Record<string, unknown>): unknown {
 }
 
 interface Request {
-  operation: "CREATE" | "UPDATE" | "DELETE";
+  operation: "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
   group?: string;
   resource: string;
+  subResource?: string;
   namespace?: string;
   name?: string;
   object?: unknown;
@@ -47,7 +48,7 @@ function admit(policy: AdmissionPolicy, req: Request, params?: unknown): { match
     operation: req.operation,
     namespace: req.namespace ?? "",
     name: req.name ?? "",
-    subResource: "",
+    subResource: req.subResource ?? "",
     resource: { group: req.group ?? "", version: "v1", resource: req.resource },
     userInfo: { username: req.user ?? DEPLOYER, groups: ["system:authenticated"] },
   };
@@ -105,6 +106,8 @@ describe("admission: the branch deployer's confinement", () => {
     refused({ operation: "CREATE", group: "rbac.authorization.k8s.io", resource: "clusterrolebindings", object: {} }, /only the kinds a branch deployment creates/);
     refused({ operation: "CREATE", group: "admissionregistration.k8s.io", resource: "validatingadmissionpolicybindings", object: {} }, /only the kinds/);
     refused({ operation: "CREATE", resource: "pods", namespace: ns, object: {} }, /only the kinds/);
+    refused({ operation: "CONNECT", resource: "pods", subResource: "exec", namespace: ns }, /only the kinds/);
+    refused({ operation: "CREATE", resource: "serviceaccounts", subResource: "token", namespace: ns, object: {} }, /only the kinds/);
   });
 
   it("refuses bindings of other roles or to other subjects", () => {

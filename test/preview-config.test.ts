@@ -136,7 +136,8 @@ describe("preview stack configuration", () => {
   });
 
   it("the branch deployer must be a service account of the preview project", () => {
-    assert.match(refusal(preview({ branchDeployer: "ci@acme-data-prod.iam.gserviceaccount.com", branchSecretValues: "{}" })), /branchDeployer: "ci@acme-data-prod\.iam\.gserviceaccount\.com" is not a service account of the preview project acme-data-preview/);
+    assert.match(refusal(preview({ branchDeployer: "dagster-branch-deployer@acme-data-prod.iam.gserviceaccount.com", branchSecretValues: "{}" })), /branchDeployer: "dagster-branch-deployer@acme-data-prod\.iam\.gserviceaccount\.com" is not a service account of the preview project acme-data-preview/);
+    assert.match(refusal(preview({ branchDeployer: "ci@acme-data-preview.iam.gserviceaccount.com", branchSecretValues: "{}" })), /branchDeployer: "ci@acme-data-preview\.iam\.gserviceaccount\.com" is not a service account/);
     assert.match(refusal(preview({ branchDeployer: "", branchSecretValues: "{}" })), /branchDeployer: is not set/);
   });
 
