@@ -5,10 +5,13 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { parse } from "yaml";
+import { DagsterNamespace } from "../components/DagsterNamespace";
 import { Plan, PlanEntry } from "../offline/plan";
-import { BRANCH_EGRESS_POLICY, BRANCH_LIMIT_RANGE, BRANCH_QUOTA, cidrContains } from "../render/branchNamespace";
+import { runOffline } from "../offline/runtime";
+import { BRANCH_EGRESS_POLICY, BRANCH_LIMIT_RANGE, BRANCH_QUOTA, cidrContains, internetExceptions } from "../render/branchNamespace";
 import { PROJECT_DIR, SHA_A, find, location, ofType, plan, reposDir, strings } from "./helpers/plan";
 
 type Values = Record<string, unknown>;
@@ -167,5 +170,41 @@ describe("preview environment and branch isolation", function () {
     const db = find(prod, "gcp:sql/database:Database", "postgres-dagster");
     assert.equal(db.inputs.deletionPolicy, "ABANDON");
     assert.equal(db.options.protect, true);
+  });
+});
+
+describe("a branch namespace's name waits for the deployer's binding", () => {
+  it("everything placed by the name depends on the RoleBinding (the deployer has no rights there before)", async () => {
+    let name: pulumi.Output<string> | undefined;
+    await runOffline({
+      project: "dagster-platform",
+      stack: "pr-7",
+      config: {},
+      secretKeys: [],
+      computed: { project: "acme-data-preview", region: "europe-west4", stackOutputs: {} },
+      program: () => {
+        const ns = new DagsterNamespace("namespace", { name: "dagster-pr-7", deploymentKind: "branch", allowedIngressCidrs: [], bindDeployer: { user: "d@acme-data-preview.iam.gserviceaccount.com", clusterRole: "dagster-branch-namespace", bindingName: "dagster-branch-deployer" } });
+        name = ns.name;
+      },
+    });
+    // Pulumi records an Output's resources as the dependencies of whatever takes it as input.
+    const deps = await (name as unknown as { allResources(): Promise<Set<pulumi.Resource>> }).allResources();
+    const types = await Promise.all([...deps].map((r) => new Promise<string>((resolve) => (r as pulumi.CustomResource).urn.apply(resolve))));
+    assert.ok(types.some((u) => u.includes("RoleBinding::namespace-deployer")), JSON.stringify(types));
+  });
+});
+
+describe("branch egress ranges", () => {
+  it("a CIDR lies inside another only when its prefix is at least as long and its network bits match", () => {
+    assert.equal(cidrContains("10.0.0.0/8", "10.16.0.0/14"), true);
+    assert.equal(cidrContains("10.0.0.0/8", "11.0.0.0/8"), false);
+    assert.equal(cidrContains("10.16.0.0/14", "10.0.0.0/8"), false);
+    assert.equal(cidrContains("172.16.0.0/12", "172.31.255.0/24"), true);
+    assert.equal(cidrContains("172.16.0.0/12", "172.32.0.0/24"), false);
+  });
+
+  it("internet egress excepts every private range, plus VPC ranges that are not private (privately used public addresses)", () => {
+    assert.deepEqual(internetExceptions(["10.10.0.0/20", "192.168.4.0/22"]), ["10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"]);
+    assert.deepEqual(internetExceptions(["198.51.100.0/24"]), ["10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "198.51.100.0/24"]);
   });
 });
