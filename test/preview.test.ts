@@ -199,6 +199,7 @@ describe("branch egress ranges", () => {
     assert.equal(cidrContains("10.0.0.0/8", "10.16.0.0/14"), true);
     assert.equal(cidrContains("10.0.0.0/8", "11.0.0.0/8"), false);
     assert.equal(cidrContains("10.16.0.0/14", "10.0.0.0/8"), false);
+    assert.equal(cidrContains("10.0.0.0/9", "10.0.0.0/8"), false, "a wider range is never inside a narrower one");
     assert.equal(cidrContains("172.16.0.0/12", "172.31.255.0/24"), true);
     assert.equal(cidrContains("172.16.0.0/12", "172.32.0.0/24"), false);
   });
