@@ -18,7 +18,7 @@ export function readSnowflake(c: ConfigReader, deployment: Deployment): Snowflak
       c.problem(key, `"${value}" is not an unquoted uppercase Snowflake identifier`, "letters A-Z, digits and _, starting with a letter; it is spliced into SQL");
     }
   }
-  if (productionDatabase !== undefined && isSnowflakeIdentifier(productionDatabase) && !isCloneSource(productionDatabase)) {
+  if (isSnowflakeIdentifier(productionDatabase) && !isCloneSource(productionDatabase)) {
     c.problem("snowflakeProductionDatabase", `"${productionDatabase}" is longer than 200 characters`, "<name>_CLONE_<N> must fit Snowflake's 255");
   }
   const snowflake: SnowflakeConfig = { account: account ?? "", warehouse: warehouse ?? "", productionDatabase };
@@ -29,6 +29,7 @@ export function readSnowflake(c: ConfigReader, deployment: Deployment): Snowflak
     return { ...snowflake, cloneAt: readCloneAt(c) };
   }
   if (c.isSet("pullRequestOpenedAt")) c.problem("pullRequestOpenedAt", "is set on a non-branch stack", "only pr-<N> stacks clone production; unset it");
+  c.enumValue("snowflakeCloneFreshness"); // only branches use it, but a typo in shared config is reported everywhere
   const user = c.required("snowflakeUser", why);
   const role = c.required("snowflakeRole", why);
   const privateKey = c.requiredSecret("snowflakePrivateKey", why);

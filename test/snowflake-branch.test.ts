@@ -93,11 +93,13 @@ describe("branch Snowflake objects: CALLs of the admin procedures only", functio
     assert.equal(find(pinned, EXECUTE, "clone").inputs.revert, find(branch, EXECUTE, "clone").inputs.revert);
   });
 
-  it("refuses a pinned clone without its time, a malformed time, and a time on prod", async () => {
+  it("refuses a pinned clone without its time, a malformed time, a time on prod, and a source too long to clone", async () => {
     await refused("pr-42", [`commitSha=${SHA_A}`, "snowflakeCloneFreshness=pull-request-opened"], /pullRequestOpenedAt: is not set, and snowflakeCloneFreshness is pull-request-opened/);
     await refused("pr-42", [`commitSha=${SHA_A}`, "pullRequestOpenedAt=27.02.2025"], /pullRequestOpenedAt: "27\.02\.2025" is not an ISO 8601 time/);
     await refused("pr-42", [`commitSha=${SHA_A}`, "snowflakeCloneFreshness=opened"], /snowflakeCloneFreshness: "opened" is not one of push, pull-request-opened/);
     await refused("prod", ["pullRequestOpenedAt=2025-02-27T09:30:00Z"], /pullRequestOpenedAt: is set on a non-branch stack/);
+    await refused("prod", ["snowflakeCloneFreshness=pull-request-open"], /snowflakeCloneFreshness: "pull-request-open" is not one of push, pull-request-opened.*did you mean "pull-request-opened"/s);
+    await refused("pr-42", [`commitSha=${SHA_A}`, `snowflakeProductionDatabase=${"P".repeat(201)}`], /snowflakeProductionDatabase: "P+" is longer than 200 characters/);
   });
 
   it("writes the branch's credentials Secret once the CALL has made its user", () => {
