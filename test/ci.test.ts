@@ -523,6 +523,7 @@ const SAMPLE_ENV: Record<string, string> = {
   PR_NUMBER: "42",
   HEAD_SHA: SAMPLE_SHA,
   HEAD_REF: "feature/new-asset",
+  OPENED_AT: "2025-02-27T09:30:00Z",
   BASE_PLAN: "success",
   HEAD_PLAN: "success",
   FAILED_STEP: "up",
