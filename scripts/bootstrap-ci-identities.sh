@@ -59,19 +59,9 @@ fail() { echo "$1" >&2; exit 2; }
 [[ -z "$GH_REPO" || "$GH_REPO_ID" =~ ^[0-9]+$ ]] || fail "--github-repo needs --github-repository-id (gh api repos/${GH_REPO} --jq .id)"
 [[ -z "$GL_PATH" || "$GL_ID" =~ ^[0-9]+$ ]] || fail "--gitlab-project-path needs --gitlab-project-id (the number on the project's overview page)"
 
-# Prints a command the way a shell would read it back, then runs it unless this is a dry run.
-show() {
-  local out="+" a
-  for a in "$@"; do
-    if [[ "$a" =~ ^[A-Za-z0-9_./:=@,+%-]+$ ]]; then out+=" $a"; else out+=" '${a//\'/\'\\\'\'}'"; fi
-  done
-  echo "$out"
-}
-run() {
-  show "$@"
-  if [[ "$DRY_RUN" == 0 ]]; then "$@"; fi
-}
-exists() { [[ "$DRY_RUN" == 0 ]] && "$@" >/dev/null 2>&1; }
+# show, run (prints, then runs unless DRY_RUN=1) and exists (never asks in a dry run).
+# shellcheck source=lib/dry-run.sh
+source "$(dirname "$0")/lib/dry-run.sh"
 
 project_number() { # project, given number
   if [[ -n "$2" ]]; then echo "$2"

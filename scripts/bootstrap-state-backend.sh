@@ -39,22 +39,9 @@ KEYRING="${KEYRING:-pulumi}"
 KEYS=("${ARGS[@]:4}")
 if [[ ${#KEYS[@]} -eq 0 ]]; then KEYS=(pulumi-state); fi
 
-# Prints a command the way a shell would read it back, then runs it unless this is a dry run.
-show() {
-  local out="+" a
-  for a in "$@"; do
-    if [[ "$a" =~ ^[A-Za-z0-9_./:=@,+%-]+$ ]]; then out+=" $a"; else out+=" '${a//\'/\'\\\'\'}'"; fi
-  done
-  echo "$out"
-}
-run() {
-  show "$@"
-  if [[ "$DRY_RUN" == 0 ]]; then "$@"; fi
-}
-# Whether a resource exists. A dry run asks nothing, so it shows every create.
-exists() {
-  [[ "$DRY_RUN" == 0 ]] && "$@" >/dev/null 2>&1
-}
+# show, run (prints, then runs unless DRY_RUN=1) and exists (never asks in a dry run).
+# shellcheck source=lib/dry-run.sh
+source "$(dirname "$0")/lib/dry-run.sh"
 
 # APIs the platform uses (GKE, Cloud SQL with private IP, buckets, registry, IAM, KMS, and STS
 # for CI's Workload Identity Federation).

@@ -11,7 +11,7 @@ import { LOCATION_NAME_MAX } from "../chart/names";
 import { isPinned, parseImage } from "../locations/image";
 import { defsStateBasePath, renderSystemValues, SystemValuesInput } from "../render/systemValues";
 import { runStep } from "./helpers/ci/runStep";
-import { findJob, loadWorkflows, Step, Workflow } from "./helpers/ci/workflows";
+import { byFile as findWorkflow, findJob, loadWorkflows, Step, Workflow } from "./helpers/ci/workflows";
 import { asDict, str } from "./helpers/ci/yaml";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -19,11 +19,7 @@ const DIGEST = `sha256:${"c".repeat(64)}`;
 
 describe("code-location.yml (reusable)", () => {
   const workflows = loadWorkflows();
-  const byFile = (name: string): Workflow => {
-    const wf = workflows.find((w) => w.file === name);
-    assert.ok(wf, `${name} is missing`);
-    return wf;
-  };
+  const byFile = (name: string): Workflow => findWorkflow(workflows, name);
   const reusable = () => byFile(".github/workflows/code-location.yml");
   const ship = () => findJob(reusable(), "ship");
   const call = () => asDict(asDict(reusable().doc.on).workflow_call);

@@ -20,16 +20,12 @@ import { parse } from "yaml";
 import { allCiFiles, bashSyntaxProblems, lockedPulumiVersion, npmRunCalls, npmScriptProblems, parseCliCall, SAMPLE_ENV, sampleStepEnv } from "./helpers/ci/cliContract";
 import { gitlabJobs } from "./helpers/ci/gitlab";
 import { concurrencyProblems, keyFileProblems, permissionProblems, pinConsistencyProblems, pinProblems, secretScopeProblems, toolingProblems, wifProblems } from "./helpers/ci/githubChecks";
-import { findJob, loadWorkflows, pulumiActionCommand, pulumiKind, triggers, Workflow } from "./helpers/ci/workflows";
+import { byFile as findWorkflow, findJob, loadWorkflows, pulumiActionCommand, pulumiKind, triggers, Workflow } from "./helpers/ci/workflows";
 import { asDict, asList, expectNone, expectSome, GITLAB_FILE, ROOT, str } from "./helpers/ci/yaml";
 
 describe("CI files", () => {
   const workflows = loadWorkflows();
-  const byFile = (name: string): Workflow => {
-    const wf = workflows.find((w) => w.file === name);
-    assert.ok(wf, `${name} is missing`);
-    return wf;
-  };
+  const byFile = (name: string): Workflow => findWorkflow(workflows, name);
   const pulumiVersion = lockedPulumiVersion();
   const gitlab = () => gitlabJobs(asDict(parse(fs.readFileSync(GITLAB_FILE, "utf8"))));
 

@@ -82,6 +82,12 @@ export function loadFixtureWorkflow(fixture: string, asFile: string): Workflow {
   return readWorkflow(asFile, fs.readFileSync(path.join(ROOT, "test", "fixtures", "ci", fixture), "utf8"));
 }
 
+export const byFile = (workflows: Workflow[], name: string): Workflow => {
+  const wf = workflows.find((w) => w.file === name);
+  assert.ok(wf, `${name} is missing`);
+  return wf;
+};
+
 export const findJob = (wf: Workflow, id: string): Job => {
   const job = wf.jobs.find((j) => j.id === id);
   assert.ok(job, `${wf.file} has no job ${id}`);
