@@ -94,6 +94,12 @@ describe("CI identities (GitHub)", () => {
       });
     }
 
+    it("a job of a workflow whose `on:` is a bare name or a list is still seen to run on pull requests", () => {
+      const body = "jobs:\n  j:\n    runs-on: ubuntu-latest\n    permissions: {}\n    steps:\n      - uses: google-github-actions/auth@x\n        with:\n          workload_identity_provider: ${{ vars.PROD_GCP_WORKLOAD_IDENTITY_PROVIDER }}\n          service_account: ${{ vars.PROD_GCP_SERVICE_ACCOUNT }}\n";
+      expectSome(pullRequestJobProblems(readWorkflow("a.yml", `on: pull_request\n${body}`)), /job j \(runs on pull requests\): authenticates as the prod deployer/);
+      expectSome(pullRequestJobProblems(readWorkflow("b.yml", `on: [push, pull_request_target]\n${body}`)), /job j \(runs on pull requests\)/);
+    });
+
     it("a second workflow deploying prod on push", () => {
       const preview = mutated("preview.yml", "${{ vars.PREVIEW_GCP_SERVICE_ACCOUNT }}", "${{ vars.PROD_GCP_SERVICE_ACCOUNT }}");
       const others = loadWorkflows().filter((w) => w.file !== preview.file);

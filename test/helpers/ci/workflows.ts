@@ -93,7 +93,13 @@ export const findJob = (wf: Workflow, id: string): Job => {
   assert.ok(job, `${wf.file} has no job ${id}`);
   return job;
 };
-export const triggers = (wf: Workflow): Dict => asDict(wf.doc.on);
+/** The workflow's `on:` as a map, whichever of its three forms (a name, a list, a map) it uses. */
+export const triggers = (wf: Workflow): Dict => {
+  const on = wf.doc.on;
+  if (typeof on === "string") return { [on]: {} };
+  if (Array.isArray(on)) return Object.fromEntries(on.map((e) => [str(e), {}]));
+  return asDict(on);
+};
 
 export const BRANCH_CLI = /\bnpm run branch\b/;
 export const DR_DRILL = /\bnpm run dr:drill\b/;
