@@ -17,12 +17,13 @@
 #
 # --dry-run (anywhere) prints every command and runs none (project numbers it cannot look up
 # then show as <prod-project-number>). Safe to run again: creates check first, bindings are
-# idempotent. The repository id: `gh api repos/OWNER/NAME --jq .id` (ids survive a rename, names
-# can be re-registered).
+# idempotent (a binding that fails because a just-created account has not propagated yet
+# succeeds on the next run). The repository id: `gh api repos/OWNER/NAME --jq .id` (ids
+# survive a rename; names can be re-registered).
 set -euo pipefail
 
 usage() {
-  sed -n '2,22p' "$0" >&2
+  sed -n '2,24p' "$0" >&2
   exit 2
 }
 
