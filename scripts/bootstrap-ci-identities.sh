@@ -23,7 +23,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,23p' "$0" >&2
+  sed -n '2,22p' "$0" >&2
   exit 2
 }
 
