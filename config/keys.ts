@@ -74,13 +74,20 @@ export const CONFIG_KEYS = {
   snowflakeUser: { type: "string", doc: "Prod: the service user code locations connect as." },
   snowflakeRole: { type: "string", doc: "Prod: the role code locations use." },
   snowflakePrivateKey: { type: "string", secret: true, doc: "Prod: the service user's PKCS#8 private key (PEM). Never set on a branch stack." },
+  snowflakeCloneFreshness: {
+    type: "enum",
+    values: ["push", "pull-request-opened"],
+    default: "push",
+    doc: "Branch stacks: clone production as it is at each deploy (push), or as it was when the pull request opened (needs pullRequestOpenedAt within production's Time Travel retention).",
+  },
+  pullRequestOpenedAt: { type: "string", doc: "Branch stacks: when the pull request was opened, ISO 8601 with a zone (set by CI with `up --opened-at`)." },
 
   // Branch deployments
   previewStack: { type: "string", doc: "org/project/stack of the preview environment, the only stack pr-<N> stacks read (StackReference)." },
   commitSha: { type: "string", doc: "Branch stacks: the pull request's head commit (set by CI)." },
   branch: { type: "string", default: "", doc: "Branch stacks: the pull request's git branch (set by CI)." },
   branchLocations: { type: "string", default: "all", doc: "Branch stacks: `all`, or a comma-separated list of the locations to run." },
-  recloneOnDeploy: { type: "bool", default: true, doc: "Branch stacks: re-clone the warehouse whenever commitSha changes." },
+  recloneOnDeploy: { type: "bool", default: true, doc: "Branch stacks: re-clone production (DROP_BRANCH, then CREATE_BRANCH) whenever commitSha changes." },
   branchSecretNames: { type: "string", default: "", doc: "Project config: comma-separated Secrets branches may use; a location referencing another is refused in a branch. Values: the preview stack's branchSecretValues." },
   branchConfigMapNames: { type: "string", default: "", doc: "Project config: comma-separated ConfigMaps branches may use; a location referencing another is refused in a branch. Values: the preview stack's branchConfigMapValues." },
   branchCpuQuota: { type: "string", default: "8", doc: "CPU requests a branch namespace may hold in all (ResourceQuota; the preview stack's admission policy enforces it as a ceiling)." },

@@ -96,6 +96,8 @@ export interface SnowflakeConfig {
   productionDatabase: string;
   /** Prod only: the credentials code locations use. Branch stacks mint their own. */
   prod?: { user: string; role: string; privateKey: pulumi.Output<string> };
+  /** Branch only: clone production as of this time (ISO 8601); undefined: as it is at the deploy. */
+  cloneAt?: string;
 }
 
 /** Raw stack configuration: values as Pulumi stores them (strings), keyed `namespace:key`. */

@@ -3,6 +3,7 @@
  * workflows call it), so parsing is strict: an unknown flag or a malformed value is refused with
  * the usage, never guessed at.
  */
+import { isCloneTime } from "../render/snowflakeCalls";
 import { DEPLOY_STATES, DeployState } from "./comment";
 
 export class UsageError extends Error {
@@ -14,8 +15,10 @@ export class UsageError extends Error {
 
 export const BRANCH_USAGE = `usage:
   npm run branch -- up --pr <N> --sha <commit sha> --branch <git branch> [--locations a,b]
+                       [--opened-at <when the PR opened, ISO 8601>]
   npm run branch -- down --pr <N>
   npm run branch -- reap [--max-age-days 7] [--drop-orphans] [--dry-run] [--production-database NAME]
+    (--drop-orphans: also drop Snowflake clones, users and roles of closed or unknown pull requests)
   npm run branch -- comment --pr <N> --state deploying|ready|failed [--failed-step <step>]
                             [--base-plan <dir>] [--head-plan <dir>] [--sha <commit sha>]
 options for up, down and reap:
@@ -76,6 +79,13 @@ export function parseBranch(value: string): string {
   return value;
 }
 
+/** GitHub's `created_at`: the clone's point in time when snowflakeCloneFreshness is pull-request-opened. */
+export function parseOpenedAt(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!isCloneTime(value)) throw new UsageError(`--opened-at ${JSON.stringify(value)} is not an ISO 8601 time with seconds and a zone (e.g. 2025-03-01T12:00:00Z)`);
+  return value;
+}
+
 /** undefined means all; names are checked against repos/ by the program itself. */
 export function parseLocations(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
@@ -95,7 +105,7 @@ function positiveNumber(value: string, flag: string, min: number): number {
 }
 
 export type BranchCommand =
-  | { command: "up"; pr: number; sha: string; branch: string; locations?: string[]; lockTimeoutSeconds?: number }
+  | { command: "up"; pr: number; sha: string; branch: string; locations?: string[]; openedAt?: string; lockTimeoutSeconds?: number }
   | { command: "down"; pr: number; lockTimeoutSeconds?: number }
   | { command: "reap"; maxAgeDays: number; dropOrphans: boolean; dryRun: boolean; productionDatabase?: string; lockTimeoutSeconds?: number }
   | { command: "comment"; pr: number; state: DeployState; failedStep?: string; basePlan?: string; headPlan?: string; sha?: string }
@@ -109,13 +119,14 @@ export function parseBranchArgs(argv: string[]): BranchCommand {
   switch (command) {
     case "up": {
       const raw = lex(rest, [], u);
-      only(raw, ["pr", "sha", "branch", "locations", "lock-timeout"], "up", u);
+      only(raw, ["pr", "sha", "branch", "locations", "opened-at", "lock-timeout"], "up", u);
       return {
         command,
         pr: parsePr(required(raw, "pr", command, u)),
         sha: parseSha(required(raw, "sha", command, u)),
         branch: parseBranch(required(raw, "branch", command, u)),
         locations: parseLocations(raw.flags.get("locations")),
+        openedAt: parseOpenedAt(raw.flags.get("opened-at")),
         lockTimeoutSeconds: lockTimeout(raw),
       };
     }

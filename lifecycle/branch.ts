@@ -7,9 +7,10 @@ import * as path from "path";
 import { ConfigMap, Stack, StackNotFoundError, StackSummary } from "@pulumi/pulumi/automation";
 import { CONFIG_NAMESPACE } from "../config/keys";
 import { briefError, errorMessage, LifecycleDeps, plainOutputs } from "./deps";
-import { PullRequestInfo } from "./github";
 import { retryOnLock } from "./locks";
-import { branchStackName, pullRequestOfClone, pullRequestOfStack } from "./names";
+import { branchStackName, pullRequestOfStack } from "./names";
+import { missingBranchObjects, StateResource } from "./snowflakeDrift";
+import { PullRequestState, reapBranchObjects } from "./snowflakeReap";
 
 export interface UpArgs {
   pr: number;
@@ -17,6 +18,8 @@ export interface UpArgs {
   branch: string;
   /** Locations to run; undefined: all of them. */
   locations?: string[];
+  /** When the pull request was opened (ISO 8601): the clone's time with snowflakeCloneFreshness pull-request-opened. */
+  openedAt?: string;
 }
 
 /**
@@ -29,7 +32,19 @@ export function branchConfig(args: UpArgs): ConfigMap {
     [`${CONFIG_NAMESPACE}:commitSha`]: { value: args.sha },
     [`${CONFIG_NAMESPACE}:branch`]: { value: args.branch },
     [`${CONFIG_NAMESPACE}:branchLocations`]: { value: locations.length > 0 ? locations.join(",") : "all" },
+    ...(args.openedAt ? { [`${CONFIG_NAMESPACE}:pullRequestOpenedAt`]: { value: args.openedAt } } : {}),
   };
+}
+
+/**
+ * URNs of branch Snowflake Executes whose objects the last refresh no longer found: `up` replaces
+ * them, so a clone dropped by hand comes back (lifecycle/snowflakeDrift.ts says why it takes this).
+ */
+async function snowflakeDriftReplacements(stack: Stack, deps: LifecycleDeps): Promise<string[]> {
+  const state = (await stack.exportStack()) as { deployment?: { resources?: StateResource[] } };
+  const drifted = missingBranchObjects(state.deployment?.resources ?? []);
+  for (const d of drifted) deps.log.info(`${d.missing.join(", ")} no longer exist: re-creating them (${d.urn})`);
+  return drifted.map((d) => d.urn);
 }
 
 export type UpResult =
@@ -62,15 +77,17 @@ export async function branchUp(deps: LifecycleDeps, args: UpArgs): Promise<UpRes
   const result = await retryOnLock(
     name,
     "deploying",
-    () =>
-      stack.up({
-        refresh: true,
+    async () => {
+      await stack.refresh({ message: `refresh before PR #${args.pr}`, onOutput: deps.output, onError: deps.errorOutput });
+      return stack.up({
+        replace: await snowflakeDriftReplacements(stack, deps),
         message: `PR #${args.pr} at ${args.sha.slice(0, 12)}`,
         // The branch guardrails (no grant on production, no protected resource…) run on every deploy.
         policyPacks: [path.join(ws.workDir, "policy")],
         onOutput: deps.output,
         onError: deps.errorOutput,
-      }),
+      });
+    },
     { wait: deps.lockWait, sleep: deps.sleep, log: (m) => deps.log.info(m) },
   );
   return { stack: name, status: "deployed", outputs: plainOutputs(result.outputs) };
@@ -121,7 +138,7 @@ export interface ReapCandidate {
   lastUpdate?: string;
   updateInProgress?: boolean;
   /** "missing": GitHub has no such PR; "unknown": GitHub could not be asked. */
-  pullRequest: PullRequestInfo | "missing" | "unknown";
+  pullRequest: PullRequestState;
 }
 
 export interface ReapDecision {
@@ -159,26 +176,16 @@ export function decideReap(candidates: ReapCandidate[], now: Date, maxAgeDays: n
   });
 }
 
-/** Clones (by exact name pattern) whose pull request has no stack. Sorted. */
-export function findOrphanClones(databases: string[], productionDatabase: string, ownedPullRequests: ReadonlySet<number>): string[] {
-  return databases
-    .filter((db) => {
-      const pr = pullRequestOfClone(productionDatabase, db);
-      return pr !== undefined && !ownedPullRequests.has(pr);
-    })
-    .sort();
-}
-
 export interface ReapOptions {
   maxAgeDays: number;
   dropOrphans: boolean;
   dryRun: boolean;
-  productionDatabase: string;
 }
 
 export interface ReapReport {
   decisions: ReapDecision[];
   destroyed: string[];
+  /** Snowflake branch objects of closed or unknown pull requests (`DATABASE PRODUCTION_CLONE_7`, …). */
   orphans: string[];
   dropped: string[];
   failures: { what: string; error: string }[];
@@ -229,27 +236,16 @@ export async function reap(deps: LifecycleDeps, opts: ReapOptions): Promise<Reap
   }
 
   if (sf) {
-    // Owners are listed again after the destroys, just before the clones: a PR opened while
-    // this ran has its stack by the time its clone exists, so its clone is never taken for an orphan.
-    const owners = opts.dryRun
+    // Stacks are listed again after the destroys: a PR opened while this ran has its stack by the
+    // time its clone exists, and a stack that failed to destroy still answers for its objects.
+    const stacks = opts.dryRun
       ? new Set(decisions.filter((d) => d.action === "keep").map((d) => d.pr))
       : new Set(branchStacks(await ws.listStacks()).map((s) => s.pr));
-    report.orphans = findOrphanClones(await sf.listCloneCandidates(), opts.productionDatabase, owners);
-    if (report.orphans.length === 0) deps.log.info(`${prefix}no orphaned ${opts.productionDatabase}_CLONE_<N> databases`);
-    for (const db of report.orphans) {
-      if (opts.dryRun) {
-        deps.log.info(`${prefix}drop ${db}: no stack owns it`);
-        continue;
-      }
-      try {
-        await sf.dropClone(db);
-        report.dropped.push(db);
-        deps.log.info(`dropped ${db}: no stack owns it`);
-      } catch (e) {
-        report.failures.push({ what: `drop ${db}`, error: errorMessage(e) });
-        deps.log.warn(`could not drop ${db}: ${errorMessage(e)}`);
-      }
-    }
+    const known = new Map<number, PullRequestState>(candidates.map((c) => [c.pr, c.pullRequest]));
+    const objects = await reapBranchObjects({ snowflake: sf, github, log: deps.log }, { dryRun: opts.dryRun, stacks, known });
+    report.orphans = objects.toDrop;
+    report.dropped = objects.dropped;
+    report.failures.push(...objects.failures);
   }
   return report;
 }

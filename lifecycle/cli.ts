@@ -117,13 +117,12 @@ export async function runBranchCli(argv: string[], ctx: CliContext): Promise<num
           maxAgeDays: cmd.maxAgeDays,
           dropOrphans: cmd.dropOrphans,
           dryRun: cmd.dryRun,
-          productionDatabase: cmd.productionDatabase ?? productionDatabaseOf(ctx.projectDir),
         });
         const planned = report.decisions.filter((d) => d.action === "destroy").length;
         ctx.stdout(
           cmd.dryRun
-            ? `dry run: would destroy ${planned} stack(s)${cmd.dropOrphans ? ` and drop ${report.orphans.length} orphaned clone(s)` : ""}; nothing was changed`
-            : `reaped ${report.destroyed.length} stack(s)${cmd.dropOrphans ? `, dropped ${report.dropped.length} orphaned clone(s)` : ""}; kept ${report.decisions.length - planned}`,
+            ? `dry run: would destroy ${planned} stack(s)${cmd.dropOrphans ? ` and drop ${report.orphans.length} Snowflake branch object(s)` : ""}; nothing was changed`
+            : `reaped ${report.destroyed.length} stack(s)${cmd.dropOrphans ? `, dropped ${report.dropped.length} Snowflake branch object(s)` : ""}; kept ${report.decisions.length - planned}`,
         );
         for (const f of report.failures) ctx.stderr(`failed: ${f.what}: ${f.error}`);
         return report.failures.length > 0 ? 1 : 0;

@@ -1,23 +1,47 @@
 /**
- * The reaper's Snowflake access: list the clones and drop orphans. Implemented on the SQL REST
- * API with key-pair JWT auth (node:crypto only), so CI needs no driver. The client is bound to one
- * production database and refuses to drop anything but `<PRODUCTION>_CLONE_<N>`.
+ * The reaper's Snowflake access: the branch objects LIST_BRANCHES reports and DROP_BRANCH for one
+ * pull request, the procedures of snowflake/branch_admin.sql (CI's role may call them and nothing
+ * else). Implemented on the SQL REST API with key-pair JWT auth (node:crypto only), so CI needs no
+ * driver. The client is bound to one production database.
  */
 import * as crypto from "crypto";
-import { dropStatement } from "../render/snowflake";
+import { BRANCH_OBJECT_KINDS, BranchObjectKind, dropBranchCall, expectedBranchObjects, isPullRequestNumber, listBranchesCall } from "../render/snowflakeCalls";
 import { cloneDatabasePattern } from "./names";
 
-export interface SnowflakeClient {
-  /** Every database whose name starts with `<productionDatabase>_CLONE_` (unfiltered). */
-  listCloneCandidates(): Promise<string[]>;
-  /** Drops one clone; throws for any name that is not `<productionDatabase>_CLONE_<N>`. */
-  dropClone(database: string): Promise<void>;
+/** One object LIST_BRANCHES reports: `DATABASE PRODUCTION_CLONE_7`, `ROLE DAGSTER_PR_7`, `USER DAGSTER_PR_7`. */
+export interface BranchObject {
+  pullRequest: number;
+  kind: BranchObjectKind;
+  name: string;
 }
 
-export function assertDroppableClone(productionDatabase: string, database: string): void {
-  if (!cloneDatabasePattern(productionDatabase).test(database)) {
-    throw new Error(`refusing to drop ${JSON.stringify(database)}: only ${productionDatabase}_CLONE_<pull request> databases may be dropped`);
+export interface SnowflakeClient {
+  /** Every branch object of the production database's clones, as LIST_BRANCHES reports them. */
+  listBranchObjects(): Promise<BranchObject[]>;
+  /** DROP_BRANCH: the clone, user and role of one pull request; succeeds when they are gone. */
+  dropBranch(pullRequest: number): Promise<void>;
+}
+
+/**
+ * LIST_BRANCHES rows as branch objects. A row counts only when its name is exactly the one
+ * CREATE_BRANCH gives that kind for that pull request; anything else (PR 0 of the acceptance
+ * script, a malformed row) is returned apart, never acted on.
+ */
+export function branchObjectsFromRows(rows: Record<string, unknown>[], productionDatabase: string): { objects: BranchObject[]; ignored: string[] } {
+  const objects: BranchObject[] = [];
+  const ignored: string[] = [];
+  for (const row of rows) {
+    const get = (k: string) => String(row[k] ?? row[k.toLowerCase()] ?? "");
+    const [prText, kind, name] = [get("PULL_REQUEST"), get("OBJECT_KIND"), get("OBJECT_NAME")];
+    const pr = /^[1-9][0-9]{0,8}$/.test(prText) ? Number(prText) : NaN;
+    const known = (BRANCH_OBJECT_KINDS as readonly string[]).includes(kind) && isPullRequestNumber(pr);
+    if (known && expectedBranchObjects({ sourceDatabase: productionDatabase, pullRequest: pr })[kind as BranchObjectKind] === name) {
+      objects.push({ pullRequest: pr, kind: kind as BranchObjectKind, name });
+    } else {
+      ignored.push(`${kind || "?"} ${name || "?"} (pull request ${prText || "?"})`);
+    }
   }
+  return { objects, ignored };
 }
 
 function base64url(data: Buffer | string): string {
@@ -159,22 +183,19 @@ export class SqlApiSnowflakeClient implements SnowflakeClient {
     return rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
   }
 
-  async listCloneCandidates(): Promise<string[]> {
-    // STARTS WITH is a plain, case-sensitive prefix (LIKE would treat the _ as a wildcard); the
-    // prefix is a validated identifier, so splicing it is safe.
-    const rows = await this.execute(`SHOW DATABASES STARTS WITH '${this.opts.productionDatabase}_CLONE_'`);
-    return rows.map((r) => String(r.name));
+  async listBranchObjects(): Promise<BranchObject[]> {
+    const rows = await this.execute(listBranchesCall(this.opts.productionDatabase));
+    return branchObjectsFromRows(rows, this.opts.productionDatabase).objects;
   }
 
-  async dropClone(database: string): Promise<void> {
-    assertDroppableClone(this.opts.productionDatabase, database);
-    await this.execute(dropStatement(database));
+  async dropBranch(pullRequest: number): Promise<void> {
+    await this.execute(dropBranchCall({ sourceDatabase: this.opts.productionDatabase, pullRequest }));
   }
 }
 
 export function snowflakeFromEnv(env: NodeJS.ProcessEnv, productionDatabase: string): SnowflakeClient {
   const missing = ["SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_PRIVATE_KEY"].filter((k) => !env[k]);
-  if (missing.length > 0) throw new Error(`--drop-orphans needs ${missing.join(", ")} (key-pair auth for the Snowflake SQL API)`);
+  if (missing.length > 0) throw new Error(`--drop-orphans needs ${missing.join(", ")} (key-pair auth for the Snowflake SQL API, as CI's DAGSTER_BRANCH_DEPLOYER user)`);
   return new SqlApiSnowflakeClient({
     account: env.SNOWFLAKE_ACCOUNT as string,
     user: env.SNOWFLAKE_USER as string,

@@ -20,23 +20,23 @@ export interface SnowflakeAccess {
   outputs: StackOutputs;
 }
 
-/** Prod: production credentials from secret config. A branch: a clone, a role and a key-pair user. */
+/** Prod: production credentials from secret config. A branch: a clone, a role and a key-pair user, made by one CALL. */
 export function deploySnowflake(cfg: PlatformConfig, namespace: pulumi.Input<string>, kubernetes: k8s.Provider): SnowflakeAccess {
   const sf = cfg.snowflake;
   if (!sf) return { secrets: [], databaseEnv: {}, outputs: {} };
   const d = cfg.deployment;
   if (d.kind === "branch") {
     const names = branchSnowflakeNames(sf.productionDatabase, d.pullRequest);
-    const provider = new snowflake.Provider("snowflake", snowflakeProviderArgs(sf.account));
+    const provider = new snowflake.Provider("snowflake", snowflakeProviderArgs(sf.account, sf.warehouse));
     const clone = new BranchClone(
       "clone",
-      { productionDatabase: sf.productionDatabase, cloneDatabase: names.cloneDatabase, commitSha: d.commitSha, recloneOnDeploy: cfg.branch?.recloneOnDeploy ?? true },
+      { productionDatabase: sf.productionDatabase, pullRequest: d.pullRequest, commitSha: d.commitSha, recloneOnDeploy: cfg.branch?.recloneOnDeploy ?? true, cloneAt: sf.cloneAt },
       { provider },
     );
     const access = new BranchSnowflakeAccess(
       "snowflake-access",
-      { account: sf.account, warehouse: sf.warehouse, productionDatabase: sf.productionDatabase, cloneDatabase: names.cloneDatabase, role: names.role, user: names.user, clone: clone.execute, namespace },
-      { providers: { snowflake: provider, kubernetes } },
+      { account: sf.account, warehouse: sf.warehouse, cloneDatabase: names.cloneDatabase, role: names.role, user: names.user, privateKey: clone.privateKey, clone: clone.execute, namespace },
+      { provider: kubernetes },
     );
     return {
       secrets: [access.secret],
@@ -59,8 +59,12 @@ export function deploySnowflake(cfg: PlatformConfig, namespace: pulumi.Input<str
   return { secrets: [secret], databaseEnv: { SNOWFLAKE_DATABASE: sf.productionDatabase }, outputs: {} };
 }
 
-/** The branch admin's provider: account from config, credentials from SNOWFLAKE_* in CI's environment. */
-function snowflakeProviderArgs(account: string): snowflake.ProviderArgs {
+/**
+ * CI's provider: account and warehouse from config, credentials from SNOWFLAKE_* in CI's
+ * environment (the DAGSTER_BRANCH_DEPLOYER role). The warehouse runs the procedures' queries.
+ */
+function snowflakeProviderArgs(account: string, warehouse: string): snowflake.ProviderArgs {
   const m = /^([A-Za-z0-9_]+)-([A-Za-z0-9_]+)$/.exec(account);
-  return m ? { organizationName: m[1], accountName: m[2], authenticator: "SNOWFLAKE_JWT" } : { authenticator: "SNOWFLAKE_JWT" };
+  const base: snowflake.ProviderArgs = { authenticator: "SNOWFLAKE_JWT", warehouse };
+  return m ? { ...base, organizationName: m[1], accountName: m[2] } : base;
 }

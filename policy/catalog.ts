@@ -9,7 +9,7 @@ import { stackKindViolations } from "./deployment";
 import { adminGrantViolations, branchIamViolations, branchIdentityViolations } from "./iam";
 import { exposureViolations } from "./exposure";
 import { unpinnedImageViolations } from "./images";
-import { branchCredentialViolations, branchProductionGrantViolations, prodCloneViolations } from "./snowflake";
+import { branchCredentialViolations, branchProductionGrantViolations, branchSnowflakeCallViolations, prodCloneViolations } from "./snowflake";
 import { PolicyInput, StackResource, StackViolation } from "./types";
 
 export interface ResourceRule {
@@ -128,6 +128,12 @@ export const RULES: readonly Rule[] = [
   },
   {
     kind: "stack",
+    name: "branch-snowflake-calls-only",
+    description: "In a branch stack, every Snowflake resource is an Execute that CALLs the DAGSTER_BRANCH_ADMIN.BRANCHES procedures for its own pull request.",
+    check: branchSnowflakeCallViolations,
+  },
+  {
+    kind: "stack",
     name: "branch-snowflake-credentials",
     description: "In a branch stack, the dagster-snowflake Secret names a _CLONE_<N> database and a DAGSTER_PR_<N> user.",
     check: branchCredentialViolations,
@@ -141,7 +147,7 @@ export const RULES: readonly Rule[] = [
   {
     kind: "stack",
     name: "prod-no-snowflake-clone",
-    description: "A prod stack runs no Snowflake statement that clones a database.",
+    description: "A prod stack runs no Snowflake statement that clones a database or calls a branch procedure.",
     check: prodCloneViolations,
   },
 ];

@@ -1,7 +1,7 @@
 import { SNOWFLAKE_SECRET_NAME } from "../render/snowflake";
 import { holdsTo } from "./deployment";
 import { at, keysOf, record, text } from "./props";
-import { referencesDatabase } from "./snowflakeNames";
+import { BranchCall, parseBranchCall, referencesDatabase } from "./snowflakeNames";
 import { describe, Props, StackResource, StackViolation } from "./types";
 
 const GRANT_TYPE = /^snowflake:index\/grant[A-Za-z]*:/;
@@ -80,15 +80,65 @@ export function branchCredentialViolations(resources: readonly StackResource[]):
 }
 
 const CLONE = /\bCLONE\b/i;
+const BRANCH_PROCEDURE = /\bDAGSTER_BRANCH_ADMIN\s*\.\s*BRANCHES\s*\./i;
 
-/** Prod never clones: a clone statement in prod would be a branch's Execute planned in the wrong stack. */
+/**
+ * Prod never clones: a clone statement, or a CALL of the branch procedures, in prod would be a
+ * branch's Execute planned in the wrong stack.
+ */
 export function prodCloneViolations(resources: readonly StackResource[]): StackViolation[] {
   if (!holdsTo(resources, "prod")) return [];
   return resources
     .filter((r) => r.type === EXECUTE_TYPE)
     .flatMap((r) =>
       (["execute", "revert"] as const)
-        .filter((field) => CLONE.test(text(r.props[field]) ?? ""))
-        .map((field) => ({ urn: r.urn, message: `${describe(r)}: the ${field} statement clones a database, which a prod stack never does` })),
+        .filter((field) => CLONE.test(text(r.props[field]) ?? "") || BRANCH_PROCEDURE.test(text(r.props[field]) ?? ""))
+        .map((field) => ({ urn: r.urn, message: `${describe(r)}: the ${field} statement clones a database or calls a branch procedure, which a prod stack never does` })),
+    );
+}
+
+/** Which procedure each statement of a branch's Execute must call. */
+const EXPECTED_CALLS = { execute: "CREATE_BRANCH", revert: "DROP_BRANCH", query: "LIST_BRANCHES" } as const;
+
+/** The pull request of a branch stack's resource, from its URN (`urn:pulumi:pr-42::…`). */
+function stackPullRequest(urn: string): number | undefined {
+  const m = /^urn:pulumi:(?:[^:]*\/)?pr-([1-9][0-9]{0,8})::/.exec(urn);
+  return m ? Number(m[1]) : undefined;
+}
+
+function executeProblems(r: StackResource): string[] {
+  const problems: string[] = [];
+  const calls: BranchCall[] = [];
+  for (const [field, procedure] of Object.entries(EXPECTED_CALLS)) {
+    const statement = r.props[field];
+    // Unknown in a preview (the public key is an output): the engine judges it on `up`.
+    if (statement !== undefined && typeof statement !== "string") continue;
+    const call = statement === undefined ? undefined : parseBranchCall(statement);
+    if (call?.procedure === procedure) calls.push(call);
+    else problems.push(`${field} must be exactly CALL DAGSTER_BRANCH_ADMIN.BRANCHES.${procedure}(<literal arguments>), is ${JSON.stringify(statement ?? null)}`);
+  }
+  const pr = stackPullRequest(r.urn);
+  for (const call of calls) {
+    if (call.source !== calls[0].source) problems.push(`its CALLs name different source databases (${calls[0].source}, ${call.source})`);
+    if (pr !== undefined && call.pullRequest !== pr) problems.push(`${call.procedure} is called for pull request ${call.pullRequest ?? "NULL (all)"} in the stack of pull request ${pr}`);
+  }
+  return [...new Set(problems)];
+}
+
+/**
+ * A branch makes its Snowflake objects only through the admin procedures: every Snowflake
+ * resource is an Execute whose statements are CALLs of CREATE_BRANCH, DROP_BRANCH and
+ * LIST_BRANCHES for this stack's pull request. Grants (future or bulk ones included), users,
+ * roles and databases declared directly would run as CI's role, which is allowed none of them;
+ * and a production database can appear nowhere but as a CALL's source argument.
+ */
+export function branchSnowflakeCallViolations(resources: readonly StackResource[]): StackViolation[] {
+  if (!holdsTo(resources, "branch")) return [];
+  return resources
+    .filter((r) => r.type.startsWith("snowflake:"))
+    .flatMap((r) =>
+      r.type === EXECUTE_TYPE
+        ? executeProblems(r).map((p) => ({ urn: r.urn, message: `${describe(r)}: ${p}` }))
+        : [{ urn: r.urn, message: `${describe(r)}: a branch makes Snowflake objects only by calling the DAGSTER_BRANCH_ADMIN.BRANCHES procedures (snowflake/branch_admin.sql); a ${r.type} would run as CI's role` }],
     );
 }

@@ -1,7 +1,7 @@
 /**
- * Snowflake names and statements for branch deployments. Every identifier is built from a
- * validated uppercase identifier and the pull-request number, nothing else: no branch name or
- * other free text can reach SQL.
+ * Snowflake names for branch deployments and the credentials Secret. Every identifier is built
+ * from a validated uppercase identifier and the pull-request number, nothing else: no branch name
+ * or other free text can reach SQL. The statements themselves are CALLs (snowflakeCalls.ts).
  */
 const IDENTIFIER = /^[A-Z][A-Z0-9_]{0,254}$/;
 
@@ -33,15 +33,6 @@ export function branchSnowflakeNames(productionDatabase: string, pullRequest: nu
     role: `DAGSTER_PR_${n}`,
     user: `DAGSTER_PR_${n}`,
   };
-}
-
-/** A zero-copy clone; OR REPLACE makes a re-run after a half-finished deploy safe. */
-export function cloneStatement(productionDatabase: string, cloneDatabase: string): string {
-  return `CREATE OR REPLACE DATABASE ${checked(cloneDatabase)} CLONE ${checked(productionDatabase)}`;
-}
-
-export function dropStatement(cloneDatabase: string): string {
-  return `DROP DATABASE IF EXISTS ${checked(cloneDatabase)}`;
 }
 
 /** Keys of the credentials Secret every code location loads. */

@@ -8,7 +8,7 @@ import * as crypto from "crypto";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { parseBranchArgs, parseDrillArgs, UsageError } from "../lifecycle/args";
-import { branchConfig, decideReap, findOrphanClones, ReapCandidate } from "../lifecycle/branch";
+import { branchConfig, decideReap, ReapCandidate } from "../lifecycle/branch";
 import { COMMENT_MARKER, upsertComment } from "../lifecycle/comment";
 import { briefError } from "../lifecycle/deps";
 import { nextPageUrl, RestGitHubClient } from "../lifecycle/github";
@@ -26,6 +26,7 @@ describe("lifecycle arguments", () => {
       sha: SHA,
       branch: "feat/x",
       locations: ["b", "a"],
+      openedAt: undefined,
       lockTimeoutSeconds: undefined,
     });
     assert.equal((parseBranchArgs(["up", "--pr=42", `--sha=${SHA}`, "--branch=main", "--locations=all"]) as { locations?: string[] }).locations, undefined);
@@ -57,6 +58,7 @@ describe("lifecycle arguments", () => {
     [["up", "--pr", "42", "--sha", "HEAD", "--branch", "b"], /not a git commit sha/],
     [["up", "--pr", "42", "--sha", SHA, "--branch", "a b"], /not a git branch name/],
     [["up", "--pr", "42", "--sha", SHA, "--branch", "b", "--locations", "Bad_Name"], /not a code location name/],
+    [["up", "--pr", "42", "--sha", SHA, "--branch", "b", "--opened-at", "2025-03-01 12:00"], /--opened-at "2025-03-01 12:00" is not an ISO 8601 time/],
     [["up", "--pr", "42", "--sha", SHA, "--branch", "b", "--force"], /needs a value|does not take --force/],
     [["down", "--pr", "42", "--pr", "43"], /given twice/],
     [["down", "--pr"], /needs a value/],
@@ -150,14 +152,6 @@ describe("lifecycle names and reap policy", () => {
     assert.throws(() => cloneDatabasePattern("PROD.*"), /not an unquoted uppercase Snowflake identifier/);
   });
 
-  it("orphans: clones of PRs without a stack, by exact name only", () => {
-    assert.deepEqual(findOrphanClones(["PRODUCTION_CLONE_3", "PRODUCTION_CLONE_1", "PRODUCTION", "PRODUCTION_CLONE_2", "PRODUCTION_CLONE_02"], "PRODUCTION", new Set([2])), [
-      "PRODUCTION_CLONE_1",
-      "PRODUCTION_CLONE_3",
-    ]);
-    assert.deepEqual(findOrphanClones(["WAREHOUSE_CLONE_1", "PRODUCTION_CLONE_1"], "WAREHOUSE", new Set()), ["WAREHOUSE_CLONE_1"]);
-  });
-
   it("reap policy", () => {
     const now = new Date("2025-03-01T00:00:00Z");
     const c = (pr: number, extra: Partial<ReapCandidate>): ReapCandidate => ({ stack: `pr-${pr}`, pr, pullRequest: { number: pr, state: "open", merged: false }, ...extra });
@@ -240,40 +234,41 @@ describe("Snowflake SQL API client", () => {
     assert.equal(snowflakeBaseUrl("acme-data_eng"), "https://acme-data-eng.snowflakecomputing.com");
   });
 
-  it("lists clones (following a 202 and partitions) and drops only clones", async () => {
+  it("lists branch objects through LIST_BRANCHES (following a 202 and partitions) and drops through DROP_BRANCH", async () => {
     const server = await serve((req, res) => {
       const [h, c, s] = String(req.headers.authorization).replace(/^Bearer /, "").split(".");
       if (req.headers["x-snowflake-authorization-token-type"] !== "KEYPAIR_JWT" || !crypto.verify("sha256", Buffer.from(`${h}.${c}`), publicKey, Buffer.from(s ?? "", "base64url"))) {
         return json(res, 401, { message: "JWT token is invalid", code: "390144" });
       }
-      const rowType = [{ name: "created_on" }, { name: "name" }, { name: "owner" }];
+      // A CALL of a table procedure answers with the table's columns, as RETURNS TABLE names them.
+      const rowType = [{ name: "PULL_REQUEST" }, { name: "OBJECT_KIND" }, { name: "OBJECT_NAME" }];
       if (req.method === "POST" && req.url?.startsWith("/api/v2/statements?requestId=")) {
         const body = JSON.parse(req.body);
-        if (body.statement.startsWith("SHOW")) return json(res, 202, { statementHandle: "h-1", message: "Asynchronous execution in progress." });
-        if (body.statement === "DROP DATABASE IF EXISTS PRODUCTION_CLONE_12") return json(res, 200, { statementHandle: "h-2", resultSetMetaData: { rowType: [{ name: "status" }] }, data: [["PRODUCTION_CLONE_12 successfully dropped."]] });
+        if (body.statement === "CALL DAGSTER_BRANCH_ADMIN.BRANCHES.LIST_BRANCHES('PRODUCTION', NULL)") return json(res, 202, { statementHandle: "h-1", message: "Asynchronous execution in progress." });
+        if (body.statement === "CALL DAGSTER_BRANCH_ADMIN.BRANCHES.DROP_BRANCH('PRODUCTION', 12)") return json(res, 200, { statementHandle: "h-2", resultSetMetaData: { rowType: [{ name: "DROP_BRANCH" }] }, data: [["dropped PRODUCTION_CLONE_12, user DAGSTER_PR_12 and role DAGSTER_PR_12 where they existed"]] });
         return json(res, 422, { message: "SQL compilation error", code: "002003" });
       }
       if (req.url === "/api/v2/statements/h-1") {
-        return json(res, 200, { statementHandle: "h-1", resultSetMetaData: { rowType, partitionInfo: [{}, {}] }, data: [["1", "PRODUCTION_CLONE_12", "SYSADMIN"]] });
+        return json(res, 200, { statementHandle: "h-1", resultSetMetaData: { rowType, partitionInfo: [{}, {}] }, data: [["12", "DATABASE", "PRODUCTION_CLONE_12"], ["12", "ROLE", "DAGSTER_PR_12"]] });
       }
-      if (req.url === "/api/v2/statements/h-1?partition=1") return json(res, 200, { data: [["2", "PRODUCTION_CLONE_13_OLD", "SYSADMIN"]] });
+      if (req.url === "/api/v2/statements/h-1?partition=1") return json(res, 200, { data: [["0", "DATABASE", "PRODUCTION_CLONE_0"], ["13", "DATABASE", "PRODUCTION_CLONE_14"]] });
       return json(res, 404, { message: "not found" });
     });
     try {
-      const client = new SqlApiSnowflakeClient({ account: "acme-analytics", user: "reaper", privateKey, role: "DAGSTER_REAPER", productionDatabase: "PRODUCTION", baseUrl: server.url, now: () => now, sleep: async () => undefined });
-      assert.deepEqual(await client.listCloneCandidates(), ["PRODUCTION_CLONE_12", "PRODUCTION_CLONE_13_OLD"]);
-      assert.equal(JSON.parse(server.requests[0].body).statement, "SHOW DATABASES STARTS WITH 'PRODUCTION_CLONE_'");
-      assert.equal(JSON.parse(server.requests[0].body).role, "DAGSTER_REAPER");
+      const client = new SqlApiSnowflakeClient({ account: "acme-analytics", user: "DAGSTER_CI", privateKey, role: "DAGSTER_BRANCH_DEPLOYER", productionDatabase: "PRODUCTION", baseUrl: server.url, now: () => now, sleep: async () => undefined });
+      // PR 0 (the acceptance script's) and a row whose name is not its PR's are never acted on.
+      assert.deepEqual(await client.listBranchObjects(), [
+        { pullRequest: 12, kind: "DATABASE", name: "PRODUCTION_CLONE_12" },
+        { pullRequest: 12, kind: "ROLE", name: "DAGSTER_PR_12" },
+      ]);
+      assert.equal(JSON.parse(server.requests[0].body).role, "DAGSTER_BRANCH_DEPLOYER");
       assert.ok(server.requests[0].headers["user-agent"], "the SQL API wants a User-Agent");
 
-      await client.dropClone("PRODUCTION_CLONE_12");
-      assert.equal(JSON.parse(server.requests[server.requests.length - 1].body).statement, "DROP DATABASE IF EXISTS PRODUCTION_CLONE_12");
-
+      await client.dropBranch(12);
+      assert.equal(JSON.parse(server.requests[server.requests.length - 1].body).statement, "CALL DAGSTER_BRANCH_ADMIN.BRANCHES.DROP_BRANCH('PRODUCTION', 12)");
       const sent = server.requests.length;
-      for (const bad of ["PRODUCTION", "PRODUCTION_CLONE_13_OLD", "PRODUCTION_CLONE_0", "OTHER_CLONE_1", "PRODUCTION_CLONE_1; DROP DATABASE PRODUCTION"]) {
-        await assert.rejects(client.dropClone(bad), /refusing to drop/, bad);
-      }
-      assert.equal(server.requests.length, sent, "refused names never reach Snowflake");
+      for (const bad of [0, -1, 1.5, 1e10]) await assert.rejects(client.dropBranch(bad), /refusing to build a Snowflake CALL/, String(bad));
+      assert.equal(server.requests.length, sent, "refused numbers never reach Snowflake");
       await assert.rejects(client.execute("SELECT nonsense"), /Snowflake SQL API 422 \(002003\): SQL compilation error/);
     } finally {
       await server.close();

@@ -15,8 +15,12 @@ const SHA2 = "89abcdef0123456789abcdef0123456789abcdef";
 const KMS = "gcpkms://projects/acme/locations/global/keyRings/pulumi/cryptoKeys/state";
 const CONFIG = "dagster-platform:commitSha,dagster-platform:branch,dagster-platform:branchLocations";
 
-/** What `up` runs on a stack that exists: select, configure, refresh+update, read the result. */
-const UP_EXISTING = (s: string) => [`stack select ${s}`, `config set-all ${s} ${CONFIG}`, `up ${s} --refresh`, `stack output ${s}`, `stack output ${s} --show-secrets`, `stack history ${s} --show-secrets`];
+/**
+ * What `up` runs on a stack that exists: select, configure, refresh, read the refreshed state (for
+ * Snowflake objects gone missing), update, read the result.
+ */
+const REFRESH = (s: string) => [`refresh ${s}`, `stack history ${s} --show-secrets`, `stack export ${s} --show-secrets`];
+const UP_EXISTING = (s: string, up = `up ${s}`) => [`stack select ${s}`, `config set-all ${s} ${CONFIG}`, ...REFRESH(s), up, `stack output ${s}`, `stack output ${s} --show-secrets`, `stack history ${s} --show-secrets`];
 /** On a new stack the select fails and the stack is created with the secrets provider. */
 const UP_NEW = (s: string) => [`stack select ${s}`, `stack init ${s} --secrets-provider ${KMS}`, ...UP_EXISTING(s).slice(1)];
 /** Destroy, then remove (Stack.destroy({remove: true}) reads the summary in between). */
@@ -105,7 +109,8 @@ describe("branch lifecycle (fake pulumi CLI)", function () {
     const deps = await testDeps(fake);
     await branchUp(deps, { pr: 7, sha: SHA, branch: "main" });
     const calls = fake.calls();
-    assert.deepEqual(calls, [...UP_EXISTING("pr-7").slice(0, 3), "up pr-7 --refresh", ...UP_EXISTING("pr-7").slice(3)]);
+    // The locked attempt fails at its refresh; the next one runs through.
+    assert.deepEqual(calls, [...UP_EXISTING("pr-7").slice(0, 2), "refresh pr-7", ...UP_EXISTING("pr-7").slice(2)]);
     assert.deepEqual(deps.sleeps, [5000]);
   });
 
@@ -137,7 +142,7 @@ describe("branch lifecycle (fake pulumi CLI)", function () {
     const code = await runBranchCli(["up", "--pr", "7", "--sha", SHA, "--branch", "b"], { projectDir: PROJECT_DIR, env: {}, deps: () => deps, stdout: () => undefined, stderr: (l) => err.push(l) });
     assert.equal(code, 1);
     assert.match(err.join("\n"), /up failed: error: update failed/);
-    assert.deepEqual(fake.calls(), UP_NEW("pr-7").slice(0, 4));
+    assert.deepEqual(fake.calls(), UP_NEW("pr-7").slice(0, 7), "up is the last command");
     assert.ok(fake.state().stacks["pr-7"], "the half-deployed stack stays for the next push (or down) to converge");
   });
 
@@ -150,6 +155,44 @@ describe("branch lifecycle (fake pulumi CLI)", function () {
     assert.equal(await runBranchCli(["destroy", "--pr", "7"], ctx), 2);
     assert.match(err.join("\n"), /not a git commit sha/);
     assert.deepEqual(fake.calls(), []);
+  });
+});
+
+describe("Snowflake drift on up (fake pulumi CLI)", function () {
+  this.timeout(30000);
+  const EXECUTE = "snowflake:index/execute:Execute";
+  const URN = `urn:pulumi:pr-7::dagster-platform::dagster-platform:index:BranchClone$${EXECUTE}::clone`;
+  const KEY = `MIIB${"A".repeat(388)}`;
+  const CALL = `CALL DAGSTER_BRANCH_ADMIN.BRANCHES.CREATE_BRANCH('PRODUCTION', 7, NULL, '${KEY}')`;
+  const row = (kind: string, name: string) => ({ PULL_REQUEST: "7", OBJECT_KIND: kind, OBJECT_NAME: name });
+  /** The clone's Execute as `stack export` shows it after a refresh re-ran its LIST_BRANCHES query. */
+  const refreshedClone = (rows: Record<string, string>[]) => ({ urn: URN, type: EXECUTE, inputs: { execute: CALL }, outputs: { execute: CALL, queryResults: rows } });
+  let fake: FakePulumi;
+  beforeEach(() => {
+    fake = new FakePulumi();
+  });
+  afterEach(() => fake.cleanup());
+
+  it("a clone dropped by hand is planned again: up replaces the Execute whose listing lost it", async () => {
+    fake.setState({ stacks: { "pr-7": FakePulumi.stack({ resources: [refreshedClone([row("ROLE", "DAGSTER_PR_7"), row("USER", "DAGSTER_PR_7")])] }) } });
+    const deps = await testDeps(fake);
+    await branchUp(deps, { pr: 7, sha: SHA, branch: "main" });
+    assert.deepEqual(fake.calls(), UP_EXISTING("pr-7", `up pr-7 --replace ${URN}`));
+    assert.ok(deps.log.lines.includes(`DATABASE PRODUCTION_CLONE_7 no longer exist: re-creating them (${URN})`));
+  });
+
+  it("everything still there: a plain up, nothing replaced", async () => {
+    const all = [row("DATABASE", "PRODUCTION_CLONE_7"), row("ROLE", "DAGSTER_PR_7"), row("USER", "DAGSTER_PR_7")];
+    fake.setState({ stacks: { "pr-7": FakePulumi.stack({ resources: [refreshedClone(all)] }) } });
+    const deps = await testDeps(fake);
+    await branchUp(deps, { pr: 7, sha: SHA, branch: "main" });
+    assert.deepEqual(fake.calls(), UP_EXISTING("pr-7"));
+  });
+
+  it("passes the pull request's opening time on as config, for snowflakeCloneFreshness pull-request-opened", async () => {
+    const deps = await testDeps(fake);
+    await branchUp(deps, { pr: 7, sha: SHA, branch: "main", openedAt: "2025-02-27T09:30:00Z" });
+    assert.equal(fake.state().stacks["pr-7"].config["dagster-platform:pullRequestOpenedAt"], "2025-02-27T09:30:00Z");
   });
 });
 
@@ -177,20 +220,15 @@ describe("reap (fake pulumi CLI)", function () {
   });
   afterEach(() => fake.cleanup());
 
+  // Branch objects as LIST_BRANCHES reports them (fixtures/lifecycle/fakes.ts): PR 1 closed with a
+  // stack, 2-4 open, 5 unknown to GitHub but with a stack, 6 closed and 99 unknown without one,
+  // 0 the acceptance script's; the rest only look alike.
   const snowflake = () =>
-    new FakeSnowflake("PRODUCTION", [
-      "PRODUCTION",
-      "PRODUCTION_CLONE_1",
-      "PRODUCTION_CLONE_2",
-      "PRODUCTION_CLONE_3",
-      "PRODUCTION_CLONE_4",
-      "PRODUCTION_CLONE_5",
-      "PRODUCTION_CLONE_99",
-      "PRODUCTION_CLONE_007",
-      "PRODUCTION_CLONE_3_BACKUP",
-      "PRODUCTION_CLONE_",
-      "ANALYTICS_CLONE_12",
-    ]);
+    new FakeSnowflake("PRODUCTION", {
+      databases: ["PRODUCTION", "PRODUCTION_CLONE_0", "PRODUCTION_CLONE_1", "PRODUCTION_CLONE_2", "PRODUCTION_CLONE_3", "PRODUCTION_CLONE_4", "PRODUCTION_CLONE_5", "PRODUCTION_CLONE_6", "PRODUCTION_CLONE_99", "PRODUCTION_CLONE_007", "PRODUCTION_CLONE_3_BACKUP", "PRODUCTION_CLONE_", "ANALYTICS_CLONE_12"],
+      roles: ["SYSADMIN", "DAGSTER_PR_0", "DAGSTER_PR_1", "DAGSTER_PR_3", "DAGSTER_PR_6", "DAGSTER_PR_99", "DAGSTER_PR_007", "DAGSTER_PR_X"],
+      users: ["DAGSTER_CI", "DAGSTER_PR_0", "DAGSTER_PR_1", "DAGSTER_PR_3", "DAGSTER_PR_6", "DAGSTER_PR_99"],
+    });
   const opts = { maxAgeDays: 7, dropOrphans: false, dryRun: false, productionDatabase: "PRODUCTION" };
 
   it("destroys stacks of closed PRs and stale ones; leaves open, running, unknown and foreign stacks alone", async () => {
@@ -223,28 +261,30 @@ describe("reap (fake pulumi CLI)", function () {
   it("--dry-run lists what it would do and changes nothing", async () => {
     const before = fake.state();
     const sf = snowflake();
-    const deps = await testDeps(fake, { github, now: () => NOW, snowflake: () => sf });
+    const deps = await testDeps(fake, { github: github.close(6), now: () => NOW, snowflake: () => sf });
     const report = await reap(deps, { ...opts, dropOrphans: true, dryRun: true });
     assert.deepEqual(fake.calls(), ["stack ls"]);
     assert.deepEqual(fake.state(), before);
-    assert.deepEqual(sf.dropped, []);
+    assert.deepEqual(sf.dropCalls, []);
     assert.deepEqual(report.destroyed, []);
-    assert.deepEqual(report.orphans, ["PRODUCTION_CLONE_1", "PRODUCTION_CLONE_2", "PRODUCTION_CLONE_99"]);
+    assert.deepEqual(report.orphans, ["DATABASE PRODUCTION_CLONE_1", "ROLE DAGSTER_PR_1", "USER DAGSTER_PR_1", "DATABASE PRODUCTION_CLONE_6", "ROLE DAGSTER_PR_6", "USER DAGSTER_PR_6", "DATABASE PRODUCTION_CLONE_99", "ROLE DAGSTER_PR_99", "USER DAGSTER_PR_99"]);
     assert.ok(deps.log.lines.includes("[dry run] destroy pr-1: pull request #1 is merged"));
-    assert.ok(deps.log.lines.includes("[dry run] drop PRODUCTION_CLONE_99: no stack owns it"));
+    assert.ok(deps.log.lines.includes("[dry run] drop DATABASE PRODUCTION_CLONE_99, ROLE DAGSTER_PR_99, USER DAGSTER_PR_99: GitHub has no pull request #99 and no stack pr-99 owns them"));
+    assert.ok(deps.log.lines.includes("[dry run] keep DATABASE PRODUCTION_CLONE_3, ROLE DAGSTER_PR_3, USER DAGSTER_PR_3: pull request #3 is open"));
   });
 
-  it("--drop-orphans drops exactly the clones no remaining stack owns", async () => {
+  it("--drop-orphans drops, through DROP_BRANCH, the objects of closed pull requests and of unknown ones no stack owns", async () => {
     const sf = snowflake();
-    const deps = await testDeps(fake, { github, now: () => NOW, snowflake: () => sf });
+    const deps = await testDeps(fake, { github: github.close(6), now: () => NOW, snowflake: () => sf });
     const report = await reap(deps, { ...opts, dropOrphans: true });
-    // Owners are listed again after the destroys, right before the clones.
+    // Stacks are listed again after the destroys, right before the branch objects.
     assert.deepEqual(fake.calls(), ["stack ls", ...DOWN("pr-1"), ...DOWN("pr-2"), "stack ls"]);
-    assert.deepEqual(sf.dropped, ["PRODUCTION_CLONE_1", "PRODUCTION_CLONE_2", "PRODUCTION_CLONE_99"]);
-    assert.deepEqual(report.dropped, sf.dropped);
-    for (const kept of ["PRODUCTION", "PRODUCTION_CLONE_3", "PRODUCTION_CLONE_4", "PRODUCTION_CLONE_5", "PRODUCTION_CLONE_007", "PRODUCTION_CLONE_3_BACKUP", "ANALYTICS_CLONE_12"]) {
-      assert.ok(sf.databases.includes(kept), `${kept} must survive`);
-    }
+    assert.deepEqual(sf.dropCalls, [1, 6, 99], "closed (1, 6) and unknown without a stack (99); open 2-4 and unknown 5 with a stack are kept");
+    assert.deepEqual(report.dropped, report.orphans);
+    assert.deepEqual(github.requests.slice(-2), ["GET pull 6", "GET pull 99"], "only the pull requests without a stack are asked again");
+    assert.deepEqual(sf.account.databases, ["PRODUCTION", "PRODUCTION_CLONE_0", "PRODUCTION_CLONE_2", "PRODUCTION_CLONE_3", "PRODUCTION_CLONE_4", "PRODUCTION_CLONE_5", "PRODUCTION_CLONE_007", "PRODUCTION_CLONE_3_BACKUP", "PRODUCTION_CLONE_", "ANALYTICS_CLONE_12"]);
+    assert.deepEqual(sf.account.roles, ["SYSADMIN", "DAGSTER_PR_0", "DAGSTER_PR_3", "DAGSTER_PR_007", "DAGSTER_PR_X"]);
+    assert.deepEqual(sf.account.users, ["DAGSTER_CI", "DAGSTER_PR_0", "DAGSTER_PR_3"]);
     const again = await reap(deps, { ...opts, dropOrphans: true });
     assert.deepEqual(again.dropped, []);
   });
@@ -255,18 +295,23 @@ describe("reap (fake pulumi CLI)", function () {
     assert.deepEqual(fake.calls(), []);
   });
 
-  it("a stack that fails to destroy keeps its clone, and the reap exits 1 after doing the rest", async () => {
+  it("a stack that fails to destroy, or a DROP_BRANCH that fails, is reported; the reap does the rest and exits 1", async () => {
     const state = fake.state();
     fake.setState({ ...state, script: { failDestroy: { "pr-1": "snowflake: insufficient privileges" } } });
     const sf = snowflake();
-    const deps = await testDeps(fake, { github, now: () => NOW, snowflake: () => sf });
+    sf.failing.add(6);
+    const deps = await testDeps(fake, { github: github.close(6), now: () => NOW, snowflake: () => sf });
     const err: string[] = [];
     const code = await runBranchCli(["reap", "--drop-orphans"], { projectDir: PROJECT_DIR, env: {}, deps: () => deps, stdout: () => undefined, stderr: (l) => err.push(l) });
     assert.equal(code, 1);
     assert.match(err.join("\n"), /destroy pr-1: error: destroy failed/);
+    assert.match(err.join("\n"), /drop the Snowflake objects of #6: .*Insufficient privileges/);
     assert.ok(fake.state().stacks["pr-1"]);
     assert.deepEqual(Object.keys(fake.state().stacks).includes("pr-2"), false);
-    assert.deepEqual(sf.dropped, ["PRODUCTION_CLONE_2", "PRODUCTION_CLONE_99"]);
+    // A closed pull request's objects go even while its stack remains: the stack's own revert
+    // (DROP_BRANCH again) succeeds on what is already gone.
+    assert.deepEqual(sf.dropCalls, [1, 6, 99]);
+    assert.ok(sf.account.databases.includes("PRODUCTION_CLONE_6"));
   });
 
   it("GitHub failing for one PR: that stack is judged on age alone", async () => {

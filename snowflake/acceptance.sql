@@ -1,0 +1,87 @@
+-- dagster-platform: acceptance check of snowflake/branch_admin.sql on your account, run once as
+-- ACCOUNTADMIN after installing it (all at once, or statement by statement). It clones a
+-- throwaway database for pull request 0 exactly as CI does, checks that the branch role can
+-- write its clone and cannot read the source, and that CI's role can do neither, then drops
+-- everything it made. Every check answers one row starting with "ok"; "FAIL" or an error means
+-- the set-up does not hold on this account (README, "Branch deployments", lists the expected
+-- output).
+SET warehouse = 'DAGSTER_WH';
+SET public_key = '<body of an RSA public key, e.g. the CI key: dagster_ci.pub without its armour>';
+SET me = CURRENT_USER();
+USE ROLE ACCOUNTADMIN;
+-- The checks must see one role's privileges at a time, not the union of all your roles.
+USE SECONDARY ROLES NONE;
+USE WAREHOUSE IDENTIFIER($warehouse);
+
+-- 1. A throwaway source with one row, allowed as a clone source, and CI's role for you.
+CREATE OR REPLACE DATABASE DAGSTER_BRANCH_ACCEPTANCE;
+CREATE SCHEMA DAGSTER_BRANCH_ACCEPTANCE.APP;
+CREATE TABLE DAGSTER_BRANCH_ACCEPTANCE.APP.ITEMS (ID INTEGER);
+INSERT INTO DAGSTER_BRANCH_ACCEPTANCE.APP.ITEMS VALUES (1);
+GRANT USAGE ON DATABASE DAGSTER_BRANCH_ACCEPTANCE TO ROLE DAGSTER_BRANCH_ADMIN;
+GRANT USAGE ON ALL SCHEMAS IN DATABASE DAGSTER_BRANCH_ACCEPTANCE TO ROLE DAGSTER_BRANCH_ADMIN;
+GRANT SELECT ON ALL TABLES IN DATABASE DAGSTER_BRANCH_ACCEPTANCE TO ROLE DAGSTER_BRANCH_ADMIN;
+INSERT INTO DAGSTER_BRANCH_ADMIN.BRANCHES.CLONE_SOURCES SELECT 'DAGSTER_BRANCH_ACCEPTANCE', $warehouse, TRUE, TRUE, FALSE, FALSE;
+GRANT ROLE DAGSTER_BRANCH_DEPLOYER TO USER IDENTIFIER($me);
+
+-- 2. As CI: clone it for pull request 0, list it, and fail to read it or to create anything.
+USE ROLE DAGSTER_BRANCH_DEPLOYER;
+CALL DAGSTER_BRANCH_ADMIN.BRANCHES.CREATE_BRANCH('DAGSTER_BRANCH_ACCEPTANCE', 0, NULL, $public_key);
+CALL DAGSTER_BRANCH_ADMIN.BRANCHES.LIST_BRANCHES('DAGSTER_BRANCH_ACCEPTANCE', 0);
+EXECUTE IMMEDIATE $$
+BEGIN
+  SELECT COUNT(*) FROM DAGSTER_BRANCH_ACCEPTANCE_CLONE_0.APP.ITEMS;
+  RETURN 'FAIL: CI can read the clone';
+EXCEPTION
+  WHEN OTHER THEN RETURN 'ok: CI cannot read the clone';
+END;
+$$;
+EXECUTE IMMEDIATE $$
+BEGIN
+  CREATE DATABASE DAGSTER_BRANCH_ACCEPTANCE_BY_CI;
+  RETURN 'FAIL: CI can create databases';
+EXCEPTION
+  WHEN OTHER THEN RETURN 'ok: CI cannot create databases';
+END;
+$$;
+EXECUTE IMMEDIATE $$
+BEGIN
+  CALL DAGSTER_BRANCH_ADMIN.BRANCHES.DROP_BRANCH('PRODUCTION_CLONE_0; DROP DATABASE DAGSTER_BRANCH_ACCEPTANCE', 0);
+  RETURN 'FAIL: an unlisted source was accepted';
+EXCEPTION
+  WHEN OTHER THEN RETURN 'ok: refused: ' || SQLERRM;
+END;
+$$;
+
+-- 3. As the branch role: it owns and writes its clone, and cannot read the source.
+USE ROLE ACCOUNTADMIN;
+GRANT ROLE DAGSTER_PR_0 TO USER IDENTIFIER($me);
+USE ROLE DAGSTER_PR_0;
+INSERT INTO DAGSTER_BRANCH_ACCEPTANCE_CLONE_0.APP.ITEMS VALUES (2);
+ALTER TABLE DAGSTER_BRANCH_ACCEPTANCE_CLONE_0.APP.ITEMS ADD COLUMN NOTE VARCHAR;
+CREATE TABLE DAGSTER_BRANCH_ACCEPTANCE_CLONE_0.APP.COPIED AS SELECT ID FROM DAGSTER_BRANCH_ACCEPTANCE_CLONE_0.APP.ITEMS;
+SELECT IFF(COUNT(*) = 2, 'ok: the branch role owns and writes its clone', 'FAIL: the clone has ' || COUNT(*) || ' rows') AS CHECK_RESULT FROM DAGSTER_BRANCH_ACCEPTANCE_CLONE_0.APP.COPIED;
+EXECUTE IMMEDIATE $$
+BEGIN
+  SELECT COUNT(*) FROM DAGSTER_BRANCH_ACCEPTANCE.APP.ITEMS;
+  RETURN 'FAIL: the branch role can read the source';
+EXCEPTION
+  WHEN OTHER THEN RETURN 'ok: the branch role cannot read the source';
+END;
+$$;
+
+-- 4. The source is as it was.
+USE ROLE ACCOUNTADMIN;
+SELECT IFF(COUNT(*) = 1, 'ok: the source is unchanged', 'FAIL: the source has ' || COUNT(*) || ' rows') AS CHECK_RESULT FROM DAGSTER_BRANCH_ACCEPTANCE.APP.ITEMS;
+
+-- 5. As CI: drop it twice (the second call finds nothing and succeeds); nothing is listed after.
+USE ROLE DAGSTER_BRANCH_DEPLOYER;
+CALL DAGSTER_BRANCH_ADMIN.BRANCHES.DROP_BRANCH('DAGSTER_BRANCH_ACCEPTANCE', 0);
+CALL DAGSTER_BRANCH_ADMIN.BRANCHES.DROP_BRANCH('DAGSTER_BRANCH_ACCEPTANCE', 0);
+CALL DAGSTER_BRANCH_ADMIN.BRANCHES.LIST_BRANCHES('DAGSTER_BRANCH_ACCEPTANCE', NULL);
+
+-- 6. Clean up.
+USE ROLE ACCOUNTADMIN;
+DELETE FROM DAGSTER_BRANCH_ADMIN.BRANCHES.CLONE_SOURCES WHERE SOURCE_DATABASE = 'DAGSTER_BRANCH_ACCEPTANCE';
+DROP DATABASE IF EXISTS DAGSTER_BRANCH_ACCEPTANCE;
+REVOKE ROLE DAGSTER_BRANCH_DEPLOYER FROM USER IDENTIFIER($me);
