@@ -253,7 +253,7 @@ export function renderComment(input: CommentInput): string {
   rows.push(["Preview", preview ?? (input.state === "failed" ? "not available" : "available when the deploy finishes")]);
   if (o && typeof o.cloneDatabase === "string") rows.push(["Snowflake clone", code(o.cloneDatabase)]);
   if (o && typeof o.namespace === "string") rows.push(["Namespace", code(o.namespace)]);
-  if (o && typeof o.postgresDatabase === "string") rows.push(["Postgres database", code(o.postgresDatabase)]);
+  if (o && typeof o.postgresHost === "string") rows.push(["Run storage (its own PostgreSQL)", code(o.postgresHost)]);
   lines.push("| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`), "");
 
   lines.push(...renderChanges(input));
