@@ -4,14 +4,16 @@ import { kubernetesSecret } from "./components/secrets";
 import { PlatformConfig } from "./config";
 import { deployCloud } from "./platform/cloud";
 import { deployDagster } from "./platform/dagster";
+import { deployBranchObjects } from "./platform/branchObjects";
 import { deployNamespace } from "./platform/namespace";
 import { StackOutputs } from "./platform/outputs";
 import { deployPostgres } from "./platform/postgres";
+import { deployPreview } from "./platform/preview";
 import { deploySnowflake } from "./platform/snowflake";
 import { deployStorage } from "./platform/storage";
 import { POSTGRES_SECRET_NAME } from "./render/systemValues";
 
-export { PROD_OUTPUTS } from "./platform/outputs";
+export { PREVIEW_OUTPUTS } from "./platform/outputs";
 
 /**
  * The program: every resource of one stack, from a validated configuration, in the order they
@@ -22,17 +24,20 @@ export function deployPlatform(cfg: PlatformConfig): StackOutputs {
   // ConfigMaps must be edited in place, not replaced: the running webserver and daemon mount the
   // workspace ConfigMap, and a replacement would delete it under them.
   const kubernetes = new k8s.Provider("kubernetes", { kubeconfig: cloud.kubeconfig, context: cloud.kubeContext, enableConfigMapMutable: true });
-  const { namespace, ingress } = deployNamespace(cfg, kubernetes);
-  const postgres = deployPostgres(cfg, cloud);
+  if (cfg.preview) return deployPreview(cfg, cfg.preview, cloud, kubernetes);
+  const { name: namespace, ingress, guardrails } = deployNamespace(cfg, kubernetes, cloud.preview);
+  const postgres = deployPostgres(cfg, cloud, { namespace, kubernetes, guardrails });
+  // Users of the database depend on its server, so a destroy removes them before it.
   const postgresSecret = kubernetesSecret(
     "postgres-password",
-    { name: POSTGRES_SECRET_NAME, namespace: namespace.name, component: "postgres", data: { "postgresql-password": postgres.password } },
-    { provider: kubernetes },
+    { name: POSTGRES_SECRET_NAME, namespace, component: "postgres", data: { "postgresql-password": postgres.password } },
+    { provider: kubernetes, dependsOn: postgres.server },
   );
   const storage = deployStorage(cfg, cloud);
-  const snowflake = deploySnowflake(cfg, namespace.name, kubernetes);
+  const snowflake = deploySnowflake(cfg, namespace, kubernetes);
+  const branchObjects = deployBranchObjects(cfg, cloud.preview, namespace, kubernetes);
   const dagster = deployDagster(cfg, {
-    namespace: namespace.name,
+    namespace,
     kubernetes,
     postgres: postgres.connection,
     postgresSecret,
@@ -40,6 +45,7 @@ export function deployPlatform(cfg: PlatformConfig): StackOutputs {
     platformSecrets: snowflake.secrets,
     platformEnv: snowflake.databaseEnv,
     ingress,
+    waitFor: [...postgres.server, ...guardrails, ...branchObjects],
   });
 
   const webserverService = systemObjectNames().webserverService;

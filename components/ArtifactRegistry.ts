@@ -8,6 +8,8 @@ export interface ArtifactRegistryArgs {
   region: string;
   keepRecent: number;
   untaggedDays: number;
+  /** Service accounts of other projects' nodes that pull these images (the preview cluster's). */
+  readers?: string[];
 }
 
 /**
@@ -37,6 +39,14 @@ export class ArtifactRegistry extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    for (const reader of [...new Set(args.readers ?? [])].sort()) {
+      // Read on this repository only: images are code, never data.
+      new gcp.artifactregistry.RepositoryIamMember(
+        `${name}-reader-${reader.split("@")[0]}`,
+        { location: this.repository.location, repository: this.repository.repositoryId, role: "roles/artifactregistry.reader", member: `serviceAccount:${reader}` },
+        { parent: this },
+      );
+    }
     this.url = `${args.region}-docker.pkg.dev/${args.project}/${args.repositoryId}`;
     this.registerOutputs({ url: this.url });
   }

@@ -62,7 +62,9 @@ export class CloudSqlPostgres extends pulumi.ComponentResource {
       },
       { parent: this, protect: args.protect, dependsOn: args.dependsOn },
     );
-    this.database = new gcp.sql.Database(`${name}-dagster`, { name: "dagster", instance: this.instance.name }, { parent: this, protect: args.protect });
+    // ABANDON: a delete or replacement Pulumi plans leaves the database and its run history in place
+    // (it is only dropped from the stack), on top of `protect`.
+    this.database = new gcp.sql.Database(`${name}-dagster`, { name: "dagster", instance: this.instance.name, deletionPolicy: "ABANDON" }, { parent: this, protect: args.protect });
     const password = new random.RandomPassword(`${name}-dagster`, { length: 32, special: false }, { parent: this });
     this.password = pulumi.secret(password.result);
     this.user = new gcp.sql.User(`${name}-dagster`, { name: "dagster", instance: this.instance.name, password: this.password }, { parent: this });

@@ -15,6 +15,11 @@ export interface GkeAutopilotClusterArgs {
   registry?: { location: pulumi.Input<string>; repositoryId: pulumi.Input<string> };
 }
 
+/** The nodes' service account id: derivable from the cluster name, so another stack can name it in config. */
+export function nodeAccountId(clusterName: string): string {
+  return `${clusterName}-nodes`.slice(0, 30);
+}
+
 /** Roles GKE nodes need to ship logs and metrics; nothing that touches data. */
 const NODE_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/monitoring.viewer", "roles/stackdriver.resourceMetadata.writer"];
 
@@ -27,12 +32,17 @@ export class GkeAutopilotCluster extends pulumi.ComponentResource {
   readonly cluster: gcp.container.Cluster;
   readonly kubeconfig: pulumi.Output<string>;
   readonly workloadPool: string;
+  /** The nodes' own Google service account (image pulls, logs, metrics). */
+  readonly nodeServiceAccount: pulumi.Output<string>;
+  /** The control plane's private endpoint, as pods in the cluster reach it. */
+  readonly privateEndpoint: pulumi.Output<string>;
 
   constructor(name: string, args: GkeAutopilotClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PREFIX}:GkeAutopilotCluster`, name, {}, opts);
     const parent = { parent: this };
     // Nodes run as their own account, not the default compute one (which has Editor).
-    const nodes = new gcp.serviceaccount.Account(`${name}-nodes`, { accountId: `${args.name}-nodes`.slice(0, 30), displayName: `GKE nodes of ${args.name}` }, parent);
+    const nodes = new gcp.serviceaccount.Account(`${name}-nodes`, { accountId: nodeAccountId(args.name), displayName: `GKE nodes of ${args.name}` }, parent);
+    this.nodeServiceAccount = nodes.email;
     NODE_ROLES.forEach((role) => {
       new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`, { project: args.project, role, member: pulumi.interpolate`serviceAccount:${nodes.email}` }, parent);
     });
@@ -61,6 +71,7 @@ export class GkeAutopilotCluster extends pulumi.ComponentResource {
       },
       parent,
     );
+    this.privateEndpoint = this.cluster.privateClusterConfig.apply((p) => p?.privateEndpoint ?? "");
     this.kubeconfig = pulumi.secret(
       pulumi
         .all([this.cluster.name, this.cluster.endpoint, this.cluster.masterAuth])

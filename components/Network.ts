@@ -12,6 +12,8 @@ export interface NetworkArgs {
   servicesCidr?: string;
   /** A proxy-only subnet for internal Application Load Balancers (ingress internal). */
   proxySubnetCidr?: string;
+  /** Private services access (a peering for Cloud SQL's private IP); the preview VPC has no Cloud SQL. */
+  privateServicesAccess: boolean;
 }
 
 export const PODS_RANGE = "pods";
@@ -27,7 +29,7 @@ export class Network extends pulumi.ComponentResource {
   readonly networkName: pulumi.Output<string>;
   readonly subnetId?: pulumi.Output<string>;
   /** Cloud SQL must wait for the peering, or it cannot take a private IP. */
-  readonly privateServicesAccess: gcp.servicenetworking.Connection;
+  readonly privateServicesAccess?: gcp.servicenetworking.Connection;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PREFIX}:Network`, name, {}, opts);
@@ -79,16 +81,18 @@ export class Network extends pulumi.ComponentResource {
       this.networkName = pulumi.output(args.name);
     }
     this.networkId = network;
-    const range = new gcp.compute.GlobalAddress(
-      `${name}-private-services`,
-      { name: `${args.name}-private-services`, purpose: "VPC_PEERING", addressType: "INTERNAL", prefixLength: 20, network },
-      parent,
-    );
-    this.privateServicesAccess = new gcp.servicenetworking.Connection(
-      `${name}-private-services`,
-      { network, service: "servicenetworking.googleapis.com", reservedPeeringRanges: [range.name] },
-      parent,
-    );
+    if (args.privateServicesAccess) {
+      const range = new gcp.compute.GlobalAddress(
+        `${name}-private-services`,
+        { name: `${args.name}-private-services`, purpose: "VPC_PEERING", addressType: "INTERNAL", prefixLength: 20, network },
+        parent,
+      );
+      this.privateServicesAccess = new gcp.servicenetworking.Connection(
+        `${name}-private-services`,
+        { network, service: "servicenetworking.googleapis.com", reservedPeeringRanges: [range.name] },
+        parent,
+      );
+    }
     this.registerOutputs({ networkId: this.networkId });
   }
 }

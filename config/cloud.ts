@@ -1,5 +1,5 @@
 import { Deployment } from "../render/deployment";
-import { GCP_PROJECT, cidrProblem } from "./formats";
+import { GCP_PROJECT, GCP_SERVICE_ACCOUNT, cidrProblem } from "./formats";
 import { ConfigReader } from "./reader";
 import { ClusterConfig, NetworkConfig, PlatformConfig } from "./types";
 
@@ -8,22 +8,38 @@ type CloudSettings = Pick<PlatformConfig, "gcp" | "cluster" | "network" | "bucke
   cloudSql: boolean;
 };
 
-/** GCP, the cluster, the VPC, buckets and registry: which exist, and their settings. */
+/**
+ * GCP, the cluster, the VPC, buckets and registry: which exist, and their settings. A branch owns
+ * no cluster, VPC or registry (it deploys into the preview stack's cluster); the preview stack
+ * owns a cluster and VPC for branches and nothing of Dagster's (no Cloud SQL, buckets or registry).
+ */
 export function readCloud(c: ConfigReader, deployment: Deployment): CloudSettings {
   const isBranch = deployment.kind === "branch";
-  const clusterMode = isBranch ? "prod" : c.enumValue<"create" | "existing">("clusterMode");
-  const cloudSql = isBranch ? false : c.bool("cloudSql");
-  const bucketsOn = c.bool("buckets");
-  const registryOn = isBranch ? false : c.bool("registry");
+  const isPreview = deployment.kind === "preview";
+  const clusterMode = isBranch ? "preview" : c.enumValue<"create" | "existing">("clusterMode");
+  const cloudSql = isBranch || isPreview ? false : c.bool("cloudSql");
+  const bucketsOn = isPreview ? false : c.bool("buckets");
+  const registryOn = isBranch || isPreview ? false : c.bool("registry");
   const gcp = clusterMode === "create" || cloudSql || bucketsOn || registryOn || isBranch ? readGcp(c) : undefined;
+  if (!registryOn && c.isSet("previewNodeServiceAccount")) c.problem("previewNodeServiceAccount", "is set, but this stack has no registry", "set it on the prod stack, which owns the Artifact Registry repository");
+  if (isPreview && clusterMode !== "create") c.problem("clusterMode", `is ${clusterMode} on the preview stack`, "the preview stack creates the cluster branches run in: set clusterMode create");
   return {
     gcp,
     cloudSql,
     cluster: readCluster(c, clusterMode),
     network: !isBranch && (clusterMode === "create" || cloudSql) ? readNetwork(c, clusterMode === "existing" && cloudSql) : undefined,
     buckets: bucketsOn ? { location: c.string("bucketLocation") ?? (gcp?.region ?? "").toUpperCase(), computeLogRetentionDays: c.int("computeLogRetentionDays") } : undefined,
-    registry: registryOn ? { keepRecent: c.int("registryKeepRecent"), untaggedDays: c.int("registryUntaggedDays") } : undefined,
+    registry: registryOn ? readRegistry(c) : undefined,
   };
+}
+
+/** The registry, and the one outside reader it may have: the preview cluster's nodes, which pull the same images. */
+function readRegistry(c: ConfigReader): NonNullable<PlatformConfig["registry"]> {
+  const reader = c.string("previewNodeServiceAccount");
+  if (reader !== undefined && !GCP_SERVICE_ACCOUNT.test(reader)) {
+    c.problem("previewNodeServiceAccount", `"${reader}" is not a Google service account email`, "the preview stack's output nodeServiceAccount, e.g. dagster-preview-nodes@acme-data-preview.iam.gserviceaccount.com");
+  }
+  return { keepRecent: c.int("registryKeepRecent"), untaggedDays: c.int("registryUntaggedDays"), ...(reader !== undefined ? { previewNodeServiceAccount: reader } : {}) };
 }
 
 function readGcp(c: ConfigReader): PlatformConfig["gcp"] {
@@ -35,7 +51,7 @@ function readGcp(c: ConfigReader): PlatformConfig["gcp"] {
   return { project: project ?? "unset", region: region ?? "unset" };
 }
 
-function readCluster(c: ConfigReader, mode: "create" | "existing" | "prod"): ClusterConfig {
+function readCluster(c: ConfigReader, mode: "create" | "existing" | "preview"): ClusterConfig {
   if (mode === "create") {
     const name = c.string("clusterName") ?? "dagster";
     if (!/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(name)) c.problem("clusterName", `"${name}" is not a GKE cluster name`, "lowercase letters, digits and -, at most 40, starting with a letter");
@@ -43,7 +59,7 @@ function readCluster(c: ConfigReader, mode: "create" | "existing" | "prod"): Clu
     return { mode: "create", name, releaseChannel: c.enumValue("clusterReleaseChannel") };
   }
   if (mode === "existing") return { mode: "existing", kubeconfig: c.secret("kubeconfig"), context: c.string("kubeContext") };
-  return { mode: "prod" };
+  return { mode: "preview" };
 }
 
 /** The VPC; `cloudSqlBesideExistingCluster`: Cloud SQL must live in that cluster's own VPC. */

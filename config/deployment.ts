@@ -2,7 +2,7 @@ import { Deployment, classifyStack, deploymentNamespace } from "../render/deploy
 import { DNS_LABEL, GIT_SHA } from "./formats";
 import { ConfigReader } from "./reader";
 
-/** Which deployment the stack is: prod, or the branch deployment of one pull request (from its name). */
+/** Which deployment the stack is: prod, the preview environment, or one pull request's branch (from its name). */
 export function readDeployment(c: ConfigReader): Deployment {
   const stack = c.raw.stack;
   const kind = classifyStack(stack);
@@ -10,7 +10,7 @@ export function readDeployment(c: ConfigReader): Deployment {
     c.problem("(stack name)", kind.reason, "branch stacks are named pr-<pull request number>");
     return { kind: "prod", stack };
   }
-  if (kind.kind === "prod") return { kind: "prod", stack };
+  if (kind.kind === "prod" || kind.kind === "preview") return { kind: kind.kind, stack };
   const commitSha = c.required("commitSha", "a branch stack deploys one commit (CI sets it)");
   if (commitSha !== undefined && !GIT_SHA.test(commitSha)) c.problem("commitSha", `"${commitSha}" is not a git commit sha`, "7 to 40 lowercase hex characters");
   const branch = c.string("branch") ?? "";

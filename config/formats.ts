@@ -13,3 +13,5 @@ export function cidrProblem(value: string): string | undefined {
   if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) return `"${value}" is not an IPv4 CIDR range such as 10.10.0.0/20`;
   return undefined;
 }
+/** A Google service account email: <6-30 character id>@<project>.iam.gserviceaccount.com. */
+export const GCP_SERVICE_ACCOUNT = /^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/;

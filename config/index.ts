@@ -5,14 +5,19 @@
  */
 import { InputError, Problem } from "../locations/problems";
 import { notePlaceholders, offlinePlanEnabled } from "../offline/mode";
+import { parseQuantity } from "../locations/kubernetes";
+import { CodeLocation, ResourceRequirements } from "../locations/types";
+import { BranchWorkload, quotaShortfall } from "../render/branchNamespace";
 import { BRANCH_SIZE, PROD_SIZE } from "../render/resources";
 import { readBranch } from "./branch";
+import { unprovidedReferences } from "./branchObjects";
 import { readCloud } from "./cloud";
 import { readDagster } from "./dagster";
 import { readDeployment, readNamespace } from "./deployment";
 import { readIngress } from "./ingress";
 import { readLocations } from "./locations";
 import { readPostgres } from "./postgres";
+import { readPreview } from "./preview";
 import { ConfigReader, readRawConfig } from "./reader";
 import { readSnowflake } from "./snowflake";
 import { PlatformConfig, RawConfig } from "./types";
@@ -39,10 +44,17 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
   const dagster = readDagster(c);
   const { cloudSql, ...cloud } = readCloud(c, deployment);
   const postgres = readPostgres(c, deployment, cloudSql);
-  const ingress = readIngress(c, deployment);
-  const snowflake = readSnowflake(c, deployment);
+  const preview = readPreview(c, deployment, cloud.gcp);
+  // The preview stack runs no Dagster: no webserver to expose, no locations, no Snowflake.
+  const ingress = preview ? ({ mode: "none" } as const) : readIngress(c, deployment);
+  const snowflake = preview ? undefined : readSnowflake(c, deployment);
   const branch = readBranch(c, deployment);
-  const locations = readLocations(c, deployment, snowflake !== undefined, fileProblems);
+  const locations = preview ? [] : readLocations(c, deployment, snowflake !== undefined, fileProblems);
+  if (branch && fileProblems.length === 0) {
+    fileProblems.push(...unprovidedReferences(locations, branch.objects));
+    const shortfall = quotaShortfall(branch.limits, branchWorkload(locations), parseQuantity);
+    if (shortfall) c.problem("branchCpuQuota", shortfall, "raise branchCpuQuota/branchMemoryQuota in Pulumi.yaml (the preview stack enforces the same figures), lower branchMaxConcurrentRuns, or run fewer locations (branchLocations)");
+  }
   const all = [...c.problems, ...fileProblems];
   if (all.length > 0) throw new InputError(`Refusing to plan stack "${raw.stack}"`, all);
   return {
@@ -57,6 +69,17 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     ingress,
     snowflake,
     branch,
+    preview,
     secretPlaceholders: [...c.placeholders].sort(),
+  };
+}
+
+/** What a branch runs besides its runs: BRANCH_SIZE's pods, its PostgreSQL (components/BranchPostgres.ts) and the verification Job. */
+function branchWorkload(locations: readonly CodeLocation[]): BranchWorkload {
+  const one: ResourceRequirements = { requests: { cpu: "250m", memory: "512Mi" } };
+  return {
+    fixed: [...Array<ResourceRequirements>(BRANCH_SIZE.webserverReplicas).fill(BRANCH_SIZE.webserver), BRANCH_SIZE.daemon, one, one],
+    codeServers: locations.map((l) => l.resources ?? BRANCH_SIZE.codeServer),
+    run: BRANCH_SIZE.runs,
   };
 }

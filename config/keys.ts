@@ -83,11 +83,24 @@ export const CONFIG_KEYS = {
   pullRequestOpenedAt: { type: "string", doc: "Branch stacks: when the pull request was opened, ISO 8601 with a zone (set by CI with `up --opened-at`)." },
 
   // Branch deployments
-  prodStack: { type: "string", doc: "org/project/stack of prod, read by pr-<N> stacks through a StackReference." },
+  previewStack: { type: "string", doc: "org/project/stack of the preview environment, the only stack pr-<N> stacks read (StackReference)." },
   commitSha: { type: "string", doc: "Branch stacks: the pull request's head commit (set by CI)." },
   branch: { type: "string", default: "", doc: "Branch stacks: the pull request's git branch (set by CI)." },
   branchLocations: { type: "string", default: "all", doc: "Branch stacks: `all`, or a comma-separated list of the locations to run." },
   recloneOnDeploy: { type: "bool", default: true, doc: "Branch stacks: re-clone production (DROP_BRANCH, then CREATE_BRANCH) whenever commitSha changes." },
+  branchSecretNames: { type: "string", default: "", doc: "Project config: comma-separated Secrets branches may use; a location referencing another is refused in a branch. Values: the preview stack's branchSecretValues." },
+  branchConfigMapNames: { type: "string", default: "", doc: "Project config: comma-separated ConfigMaps branches may use; a location referencing another is refused in a branch. Values: the preview stack's branchConfigMapValues." },
+  branchCpuQuota: { type: "string", default: "8", doc: "CPU requests a branch namespace may hold in all (ResourceQuota; the preview stack's admission policy enforces it as a ceiling)." },
+  branchMemoryQuota: { type: "string", default: "32Gi", doc: "Memory requests a branch namespace may hold in all (ResourceQuota; ceiling enforced by the preview stack)." },
+  branchMaxConcurrentRuns: { type: "int", default: 4, min: 1, max: 100, doc: "Branch stacks: runs executing at once (QueuedRunCoordinator maxConcurrentRuns); the rest wait in the queue." },
+  branchPostgresImage: { type: "string", default: "docker.io/library/postgres:16.10", doc: "Branch stacks: the pinned PostgreSQL image of the branch's own run storage." },
+  branchPostgresStorageGb: { type: "int", default: 5, min: 1, max: 100, doc: "Branch stacks: size of the branch PostgreSQL's volume." },
+
+  // Preview environment (the stack branches share)
+  branchDeployer: { type: "string", doc: "Preview stack: email of the branch deployer's Google service account (in the preview project), bound to the branch RBAC." },
+  branchSecretValues: { type: "string", secret: true, doc: "Preview stack: JSON {\"<Secret>\": {\"KEY\": \"value\"}} with branch-safe values for every name in branchSecretNames." },
+  branchConfigMapValues: { type: "string", default: "{}", doc: "Preview stack: JSON {\"<ConfigMap>\": {\"KEY\": \"value\"}} for every name in branchConfigMapNames." },
+  previewNodeServiceAccount: { type: "string", doc: "Prod stack: the preview cluster's node service account, granted read on prod's Artifact Registry repository." },
 
   // Workspace verification
   verifyImage: { type: "string", doc: "Image of the workspace verification Job. Default: the system image (has Python, no downloads)." },

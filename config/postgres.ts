@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isPinned, parseImage } from "../locations/image";
 import { Deployment } from "../render/deployment";
 import { ConfigReader } from "./reader";
 import { PostgresConfig } from "./types";
 
-/** Dagster's storage: this stack's Cloud SQL, an external server, or a branch database. */
+/** Dagster's storage: this stack's Cloud SQL, an external server, or the branch's own PostgreSQL. */
 export function readPostgres(c: ConfigReader, deployment: Deployment, cloudSql: boolean): PostgresConfig {
-  if (deployment.kind === "branch") return { mode: "branch" };
+  if (deployment.kind === "preview") return { mode: "none" };
+  if (deployment.kind === "branch") return { mode: "branch", image: branchPostgresImage(c), storageGb: c.int("branchPostgresStorageGb") };
   if (cloudSql) {
     const backupStart = c.string("cloudSqlBackupStart") ?? "02:00";
     if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(backupStart)) c.problem("cloudSqlBackupStart", `"${backupStart}" is not a time HH:MM`);
@@ -31,4 +33,12 @@ export function readPostgres(c: ConfigReader, deployment: Deployment, cloudSql: 
     user: c.string("postgresUser") ?? "dagster",
     password: c.requiredSecret("postgresPassword", "cloudSql is false, so Dagster needs the external PostgreSQL's password") ?? pulumi.secret(""),
   };
+}
+
+/** The official PostgreSQL image, pinned: a branch's run storage must not change under it. */
+function branchPostgresImage(c: ConfigReader): string {
+  const raw = c.string("branchPostgresImage") ?? "";
+  const parsed = parseImage(raw);
+  if (!parsed.ok || !isPinned(parsed.image)) c.problem("branchPostgresImage", `"${raw}" is not a pinned image reference`, "a version tag such as docker.io/library/postgres:16.10, or a digest");
+  return raw;
 }

@@ -103,6 +103,23 @@ export class ConfigReader {
     return undefined;
   }
 
+  /**
+   * A required secret's text, to parse and validate it (branch-safe values are JSON); whatever the
+   * program keeps of it must be wrapped in pulumi.secret again. An offline plan without the value
+   * (unset, or encrypted in the stack file) gets `placeholder` and reports it.
+   */
+  secretText(key: ConfigKey, why: string): { text: string } | { placeholder: true } | undefined {
+    const v = this.raw.values[this.fq(key)];
+    const missing = v === undefined || v === "";
+    if (this.raw.secretPlaceholders && (missing || v.startsWith(SECRET_PLACEHOLDER_PREFIX))) {
+      this.placeholders.push(key);
+      return { placeholder: true };
+    }
+    if (!missing) return { text: v };
+    this.problem(key, `is not set, and ${why}`, `pulumi config set --secret ${key} <value>`);
+    return undefined;
+  }
+
   int(key: ConfigKey): number {
     const spec = CONFIG_KEYS[key] as Extract<KeySpec, { type: "int" }>;
     const v = this.raw.values[this.fq(key)];

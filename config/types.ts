@@ -24,10 +24,12 @@ export interface PlatformConfig {
   network?: NetworkConfig;
   postgres: PostgresConfig;
   buckets?: { location: string; computeLogRetentionDays: number };
-  registry?: { keepRecent: number; untaggedDays: number };
+  registry?: { keepRecent: number; untaggedDays: number; previewNodeServiceAccount?: string };
   ingress: IngressConfig;
   snowflake?: SnowflakeConfig;
-  branch?: { prodStack: string; recloneOnDeploy: boolean };
+  branch?: BranchConfig;
+  /** The preview stack only: what it provides to branches. */
+  preview?: PreviewConfig;
   verify: { image: string; timeoutSeconds: number };
   /** Secret keys planned with placeholders (offline plans only; always empty for real runs). */
   secretPlaceholders: string[];
@@ -36,8 +38,8 @@ export interface PlatformConfig {
 export type ClusterConfig =
   | { mode: "create"; name: string; releaseChannel: string }
   | { mode: "existing"; kubeconfig?: pulumi.Output<string>; context?: string }
-  /** Branch stacks deploy into prod's cluster, with the kubeconfig prod exports. */
-  | { mode: "prod" };
+  /** Branch stacks deploy into the preview stack's cluster, with the kubeconfig it exports. */
+  | { mode: "preview" };
 
 export type NetworkConfig =
   | { mode: "create"; name: string; subnetCidr: string; podsCidr: string; servicesCidr: string }
@@ -46,8 +48,41 @@ export type NetworkConfig =
 export type PostgresConfig =
   | { mode: "cloudsql"; tier: string; diskSizeGb: number; availability: string; backupStart: string; pitrDays: number; deletionProtection: boolean }
   | { mode: "external"; host: string; port: number; database: string; user: string; password: pulumi.Output<string> }
-  /** A database and user of the branch's own on prod's Cloud SQL instance. */
-  | { mode: "branch" };
+  /** A PostgreSQL of the branch's own, in its namespace (StatefulSet, volume, Service). */
+  | { mode: "branch"; image: string; storageGb: number }
+  /** The preview stack runs no Dagster and needs none. */
+  | { mode: "none" };
+
+/** Secrets and ConfigMaps branches may use, by name (project config, so a branch checks them before planning). */
+export interface BranchObjectNames {
+  secrets: string[];
+  configMaps: string[];
+}
+
+/** What bounds one branch namespace; the preview stack enforces the same figures as ceilings. */
+export interface BranchLimits {
+  cpuQuota: string;
+  memoryQuota: string;
+  maxConcurrentRuns: number;
+}
+
+export interface BranchConfig {
+  /** org/project/stack of the preview environment: the only stack a branch reads. */
+  previewStack: string;
+  recloneOnDeploy: boolean;
+  objects: BranchObjectNames;
+  limits: BranchLimits;
+}
+
+export interface PreviewConfig {
+  /** The branch deployer's Google service account email; Kubernetes RBAC is bound to it. */
+  branchDeployer: string;
+  objects: BranchObjectNames;
+  limits: BranchLimits;
+  /** Branch-safe Secret data by Secret name, one Pulumi secret. */
+  secretValues: pulumi.Output<Record<string, Record<string, string>>>;
+  configMapValues: Record<string, Record<string, string>>;
+}
 
 export type IngressConfig =
   | { mode: "none" }

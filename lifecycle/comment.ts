@@ -179,7 +179,7 @@ function renderShape(r: ResourceComparison, stack: string): string[] {
   const lines = [
     `<details><summary>All resources: prod ${r.totals.base}, ${stack} ${r.totals.head}. Differences every branch has: ${prodOnly} only in prod, ${branchOnly} only in ${stack}</summary>`,
     "",
-    `A branch runs in prod's cluster, network and Cloud SQL instance (so those exist only in prod) and adds its own database, Snowflake clone, role and user. These differences come from being a branch, not from this PR.`,
+    `A branch runs in the preview environment's cluster (so prod's cluster, network, Cloud SQL and registry exist only in prod) and adds its own PostgreSQL, namespace guardrails, Snowflake clone, role and user. These differences come from being a branch, not from this PR.`,
     "",
   ];
   if (r.shape.length === 0) lines.push("None.");
@@ -253,7 +253,7 @@ export function renderComment(input: CommentInput): string {
   rows.push(["Preview", preview ?? (input.state === "failed" ? "not available" : "available when the deploy finishes")]);
   if (o && typeof o.cloneDatabase === "string") rows.push(["Snowflake clone", code(o.cloneDatabase)]);
   if (o && typeof o.namespace === "string") rows.push(["Namespace", code(o.namespace)]);
-  if (o && typeof o.postgresDatabase === "string") rows.push(["Postgres database", code(o.postgresDatabase)]);
+  if (o && typeof o.postgresHost === "string") rows.push(["Run storage (its own PostgreSQL)", code(o.postgresHost)]);
   lines.push("| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v} |`), "");
 
   lines.push(...renderChanges(input));

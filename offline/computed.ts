@@ -22,7 +22,12 @@ export function computedOutputs(type: string, name: string, inputs: Inputs, ctx:
       return { name: instance, privateIpAddress: "192.0.2.10", publicIpAddress: "", connectionName: `${project}:${region}:${instance}`, selfLink: `https://sqladmin.googleapis.com/sql/v1beta4/projects/${project}/instances/${instance}` };
     }
     case "gcp:container/cluster:Cluster":
-      return { name: str(inputs.name, name), endpoint: "203.0.113.10", masterAuth: { clusterCaCertificate: Buffer.from(`offline plan CA for ${str(inputs.name, name)}`).toString("base64") } };
+      return {
+        name: str(inputs.name, name),
+        endpoint: "203.0.113.10",
+        masterAuth: { clusterCaCertificate: Buffer.from(`offline plan CA for ${str(inputs.name, name)}`).toString("base64") },
+        privateClusterConfig: { ...(inputs.privateClusterConfig as Inputs | undefined), privateEndpoint: "192.0.2.20" },
+      };
     case "gcp:serviceaccount/account:Account": {
       const email = `${str(inputs.accountId, name)}@${project}.iam.gserviceaccount.com`;
       return { email, name: `projects/${project}/serviceAccounts/${email}`, member: `serviceAccount:${email}` };

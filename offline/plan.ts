@@ -66,13 +66,14 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
   const assembled = assembleStackConfig(opts.projectDir, opts.stack, overrides);
   const stackOutputs: Record<string, Record<string, unknown>> = {};
 
-  // A branch stack reads prod through a StackReference: answer it with what prod's plan outputs.
+  // A branch stack reads the preview stack through a StackReference: answer it with what the
+  // preview stack's plan outputs.
   if (classifyStack(opts.stack).kind === "branch") {
-    const ref = assembled.values[`${CONFIG_NAMESPACE}:prodStack`];
+    const ref = assembled.values[`${CONFIG_NAMESPACE}:previewStack`];
     if (ref) {
-      const prodStack = ref.split("/").pop() as string;
-      const prodPlan = await planStack({ projectDir: opts.projectDir, stack: prodStack, reposDir: opts.reposDir });
-      stackOutputs[ref] = prodPlan.rawOutputs;
+      const previewStack = ref.split("/").pop() as string;
+      const previewPlan = await planStack({ projectDir: opts.projectDir, stack: previewStack, reposDir: opts.reposDir });
+      stackOutputs[ref] = previewPlan.rawOutputs;
       enableOfflinePlan();
     }
   }

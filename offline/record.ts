@@ -27,6 +27,8 @@ export interface ResourceOptionsRecord {
   replacementTrigger?: unknown;
   /** The explicit provider, by name, if any. */
   provider?: string;
+  /** `import`: the id of an existing resource this one adopts (absent when it creates its own). */
+  import?: string;
 }
 
 export interface RecordedResource {
@@ -83,6 +85,7 @@ export function recordRegistration(req: RegisterResourceRequest, stack: string, 
   if (trigger !== undefined && trigger !== null) options.replacementTrigger = mask(trigger);
   // A provider reference is `<provider urn>::<id>`; the provider's name is the URN's last part.
   if (provider) options.provider = nameOfUrn(provider.split("::").slice(0, -1).join("::"));
+  if (req.getImportid()) options.import = req.getImportid();
   const type = req.getType();
   const name = req.getName();
   return {

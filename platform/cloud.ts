@@ -4,15 +4,17 @@ import { ArtifactRegistry } from "../components/ArtifactRegistry";
 import { GkeAutopilotCluster } from "../components/GkeAutopilotCluster";
 import { Network } from "../components/Network";
 import { PlatformConfig } from "../config";
-import { PROD_OUTPUTS, StackOutputs } from "./outputs";
+import { PREVIEW_OUTPUTS, StackOutputs } from "./outputs";
 
 /** What everything else stands on: the GCP provider, the VPC, the cluster and how to reach it. */
 export interface Cloud {
   /** Options that give a resource the explicit GCP provider (empty without GCP). */
   onGcp: pulumi.ComponentResourceOptions;
   network?: Network;
-  /** Branch stacks: prod, read through a StackReference. */
-  prod?: pulumi.StackReference;
+  /** The cluster this stack creates (prod, preview). */
+  cluster?: GkeAutopilotCluster;
+  /** Branch stacks: the preview stack, read through a StackReference (the only stack a branch reads). */
+  preview?: pulumi.StackReference;
   /** The kubeconfig the Kubernetes provider uses; undefined means the ambient one. */
   kubeconfig?: pulumi.Input<string>;
   kubeContext?: string;
@@ -20,8 +22,9 @@ export interface Cloud {
 }
 
 /**
- * Prod owns the registry, the VPC and (in create mode) the cluster; a branch owns none of them
- * and deploys into prod's cluster with the kubeconfig prod exports.
+ * Prod owns the registry, the VPC and (in create mode) the cluster; the preview stack owns a VPC
+ * and a cluster of its own for branches; a branch owns none of them and deploys into the preview
+ * cluster with the kubeconfig the preview stack exports.
  */
 export function deployCloud(cfg: PlatformConfig): Cloud {
   const outputs: StackOutputs = {};
@@ -30,11 +33,12 @@ export function deployCloud(cfg: PlatformConfig): Cloud {
     ? new gcp.Provider("gcp", { project: cfg.gcp.project, region: cfg.gcp.region, defaultLabels: { "managed-by": "pulumi", "part-of": "dagster-platform" } })
     : undefined;
   const onGcp = gcpProvider ? { provider: gcpProvider } : {};
-  const prod = cfg.branch ? new pulumi.StackReference("prod", { name: cfg.branch.prodStack }) : undefined;
+  const preview = cfg.branch ? new pulumi.StackReference("preview", { name: cfg.branch.previewStack }) : undefined;
 
   let registry: ArtifactRegistry | undefined;
   if (cfg.registry && cfg.gcp) {
-    registry = new ArtifactRegistry("registry", { repositoryId: "dagster", project: cfg.gcp.project, region: cfg.gcp.region, ...cfg.registry }, onGcp);
+    const readers = cfg.registry.previewNodeServiceAccount ? [cfg.registry.previewNodeServiceAccount] : [];
+    registry = new ArtifactRegistry("registry", { repositoryId: "dagster", project: cfg.gcp.project, region: cfg.gcp.region, keepRecent: cfg.registry.keepRecent, untaggedDays: cfg.registry.untaggedDays, readers }, onGcp);
     outputs.registryUrl = registry.url;
   }
 
@@ -47,6 +51,7 @@ export function deployCloud(cfg: PlatformConfig): Cloud {
         project: cfg.gcp.project,
         region: cfg.gcp.region,
         proxySubnetCidr: cfg.ingress.mode === "internal" && cfg.network.mode === "create" ? cfg.ingress.proxySubnetCidr : undefined,
+        privateServicesAccess: cfg.deployment.kind !== "preview",
       },
       onGcp,
     );
@@ -54,8 +59,9 @@ export function deployCloud(cfg: PlatformConfig): Cloud {
 
   let kubeconfig: pulumi.Input<string> | undefined;
   let kubeContext: string | undefined;
+  let cluster: GkeAutopilotCluster | undefined;
   if (cfg.cluster.mode === "create" && cfg.gcp && network?.subnetId) {
-    const cluster = new GkeAutopilotCluster(
+    cluster = new GkeAutopilotCluster(
       "cluster",
       {
         name: cfg.cluster.name,
@@ -74,13 +80,13 @@ export function deployCloud(cfg: PlatformConfig): Cloud {
   } else if (cfg.cluster.mode === "existing") {
     kubeconfig = cfg.cluster.kubeconfig;
     kubeContext = cfg.cluster.context;
-  } else if (prod) {
-    kubeconfig = prod.requireOutput(PROD_OUTPUTS.kubeconfig) as pulumi.Output<string>;
+  } else if (preview) {
+    kubeconfig = preview.requireOutput(PREVIEW_OUTPUTS.kubeconfig) as pulumi.Output<string>;
   }
   if (kubeconfig !== undefined) outputs.kubeconfig = pulumi.secret(kubeconfig);
   if (cfg.gcp) {
     outputs.gcpProject = cfg.gcp.project;
     outputs.gcpRegion = cfg.gcp.region;
   }
-  return { onGcp, network, prod, kubeconfig, kubeContext, outputs };
+  return { onGcp, network, cluster, preview, kubeconfig, kubeContext, outputs };
 }

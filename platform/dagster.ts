@@ -31,6 +31,12 @@ export interface DagsterArgs {
   platformSecrets: pulumi.Resource[];
   platformEnv: Record<string, string>;
   ingress?: WebserverIngress;
+  /**
+   * What every release waits for besides the Postgres Secret: a branch's own database server (so a
+   * destroy removes Dagster before its database), its guardrails (the preview cluster admits no
+   * pod before them) and its copies of branch-safe Secrets and ConfigMaps.
+   */
+  waitFor: pulumi.Resource[];
 }
 
 /** Dagster itself: the workspace, the system release, one release per location, the verification. */
@@ -73,11 +79,10 @@ export function deployDagster(cfg: PlatformConfig, args: DagsterArgs): StackOutp
             location,
             platformEnv: { ...dagsterCloudEnv(d, location.git), ...args.platformEnv },
             platformSecrets: args.platformSecrets.length > 0 ? [SNOWFLAKE_SECRET_NAME] : [],
-            optionalUserSecrets: d.kind === "branch",
             defaultResources: cfg.size.codeServer,
           },
         },
-        { provider: args.kubernetes, dependsOn: [args.postgresSecret, userCodeAccount, ...args.platformSecrets] },
+        { provider: args.kubernetes, dependsOn: [args.postgresSecret, userCodeAccount, ...args.platformSecrets, ...args.waitFor] },
       ),
   );
 
@@ -99,13 +104,14 @@ export function deployDagster(cfg: PlatformConfig, args: DagsterArgs): StackOutp
         gcpServiceAccount: identity?.email,
         ingress: args.ingress?.chartValues,
         runJobTtlSeconds: cfg.runJobTtlSeconds,
+        maxConcurrentRuns: cfg.branch?.limits.maxConcurrentRuns,
       },
     },
     {
       provider: args.kubernetes,
       // In restart mode the webserver and daemon restart into the new workspace: new code servers
       // must be serving by then, or the fresh webserver records them as failed to load.
-      dependsOn: [args.postgresSecret, workspace, ...(args.ingress?.dependencies ?? []), ...(cfg.workspaceRollout === "restart" ? locations : [])],
+      dependsOn: [args.postgresSecret, workspace, ...args.waitFor, ...(args.ingress?.dependencies ?? []), ...(cfg.workspaceRollout === "restart" ? locations : [])],
     },
   );
 

@@ -3,7 +3,7 @@ import { holdsTo } from "./deployment";
 import { describe, StackResource, StackViolation } from "./types";
 
 /**
- * Shared infrastructure a branch must only reference (prod owns it): owning one would put it in
+ * Shared infrastructure a branch must never own (prod and the preview stack do): owning one would put it in
  * the branch's `pulumi destroy`.
  */
 const PROD_ONLY_TYPES = [
@@ -22,7 +22,7 @@ export function branchTeardownViolations(resources: readonly StackResource[]): S
   const out: StackViolation[] = [];
   for (const r of resources) {
     if (r.protect) out.push({ urn: r.urn, message: `${describe(r)} is protected: nothing in a branch stack may be, its destroy must run unattended` });
-    if (PROD_ONLY_TYPES.includes(r.type)) out.push({ urn: r.urn, message: `${describe(r)}: a branch stack must not own a ${r.type}; reference prod's through the StackReference` });
+    if (PROD_ONLY_TYPES.includes(r.type)) out.push({ urn: r.urn, message: `${describe(r)}: a branch stack must not own a ${r.type}; shared infrastructure belongs to the preview stack` });
   }
   return out;
 }

@@ -4,7 +4,9 @@ import { branchTeardownViolations } from "./branchTeardown";
 import { cloudSqlInstanceViolations, prodCloudSqlDeletionViolations } from "./cloudSql";
 import { PRODUCTION_DATABASE_SCHEMA, productionDatabaseOf } from "./config";
 import { configMapSecretViolations } from "./configMaps";
-import { deploymentKindViolations } from "./deployment";
+import { branchNamespaceScopeViolations, branchOwnershipViolations, cloudSqlOutsideProdViolations, previewScopeViolations } from "./branchScope";
+import { stackKindViolations } from "./deployment";
+import { adminGrantViolations, branchIamViolations, branchIdentityViolations } from "./iam";
 import { exposureViolations } from "./exposure";
 import { unpinnedImageViolations } from "./images";
 import { branchCredentialViolations, branchProductionGrantViolations, branchSnowflakeCallViolations, prodCloneViolations } from "./snowflake";
@@ -71,9 +73,51 @@ export const RULES: readonly Rule[] = [
   },
   {
     kind: "stack",
-    name: "deployment-kind-known",
-    description: "The stack's namespace says whether it is prod or a branch (label dagster-platform/deployment-kind).",
-    check: deploymentKindViolations,
+    name: "stack-kind-known",
+    description: "The stack's name (as the engine writes it into every URN) is prod, preview, pr-<N> or another prod-like name; never a malformed pr-… name.",
+    check: stackKindViolations,
+  },
+  {
+    kind: "resource",
+    name: "no-admin-grants",
+    description: "No IAM grant of an owner-like role (roles/owner, roles/editor, IAM and service-account admin roles), no Kubernetes binding of cluster-admin, admin or edit.",
+    check: adminGrantViolations,
+  },
+  {
+    kind: "stack",
+    name: "cloudsql-prod-only",
+    description: "Only prod has gcp:sql/* resources: no branch or preview database, user or instance (prod's Cloud SQL holds prod's run history).",
+    check: cloudSqlOutsideProdViolations,
+  },
+  {
+    kind: "stack",
+    name: "branch-no-iam-changes",
+    description: "A branch changes no project, folder or organization IAM, creates no service-account key, and on service accounts grants only Workload Identity on its own account to its own namespace.",
+    check: branchIamViolations,
+  },
+  {
+    kind: "stack",
+    name: "branch-no-foreign-identities",
+    description: "A branch impersonates no one: no provider credentials or impersonation, its only service account is dagster-pr-<N>, every Workload Identity annotation and bucket grant names it.",
+    check: branchIdentityViolations,
+  },
+  {
+    kind: "stack",
+    name: "branch-own-namespace-only",
+    description: "Every Kubernetes object and Helm release of a branch is in its namespace dagster-pr-<N>; no cluster-scoped object.",
+    check: branchNamespaceScopeViolations,
+  },
+  {
+    kind: "stack",
+    name: "branch-owns-only-its-resources",
+    description: "In GCP a branch owns only its buckets (named …-dagster-pr<N>-…) and its service account, and imports nothing.",
+    check: branchOwnershipViolations,
+  },
+  {
+    kind: "stack",
+    name: "preview-runs-no-dagster",
+    description: "The preview stack installs no Dagster release.",
+    check: previewScopeViolations,
   },
   {
     kind: "stack",

@@ -1,48 +1,55 @@
-import { DEPLOYMENT_KIND_LABEL } from "../render/deployment";
-import { at } from "./props";
+import { classifyStack } from "../render/deployment";
 import { StackResource, StackViolation } from "./types";
 
-const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
-/** Set by components/DagsterNamespace.ts on the namespace every stack of this program creates. */
-export { DEPLOYMENT_KIND_LABEL };
+/**
+ * Which kind of stack the pack is judging, from the stack's name as the engine writes it into
+ * every URN (`urn:pulumi:<stack>::<project>::<type>::<name>`): the CLI builds URNs from the
+ * `--stack` CI passes, and a program cannot choose them. Labels a program writes prove nothing.
+ */
+export type DeploymentKind = "prod" | "preview" | "branch";
 
-export type DeploymentKind = "prod" | "branch";
-
-export interface DeploymentKindResolution {
-  /** undefined when the stack does not say, or says both. */
+export interface StackIdentity {
+  stack?: string;
+  /** undefined when the stack cannot be told: every kind's rules then apply. */
   kind?: DeploymentKind;
+  /** The pull-request number of a branch stack. */
+  pullRequest?: number;
   problems: StackViolation[];
 }
 
-/** Reads the stack's kind from its namespaces' labels. */
-export function resolveDeploymentKind(resources: readonly StackResource[]): DeploymentKindResolution {
-  const problems: StackViolation[] = [];
-  const kinds = new Set<DeploymentKind>();
-  for (const r of resources) {
-    if (r.type !== NAMESPACE_TYPE) continue;
-    const label = at(r.props, "metadata", "labels", DEPLOYMENT_KIND_LABEL);
-    if (label === "prod" || label === "branch") kinds.add(label);
-    else if (label !== undefined) {
-      problems.push({ urn: r.urn, message: `namespace ${r.name}: label ${DEPLOYMENT_KIND_LABEL} must be "prod" or "branch" (is ${JSON.stringify(label)})` });
-    }
+export function stackOfUrn(urn: string): string | undefined {
+  const prefix = "urn:pulumi:";
+  return urn.startsWith(prefix) && urn.includes("::") ? urn.slice(prefix.length, urn.indexOf("::")) : undefined;
+}
+
+export function resolveStack(resources: readonly StackResource[]): StackIdentity {
+  const stacks = [...new Set(resources.map((r) => stackOfUrn(r.urn) ?? ""))];
+  if (stacks.length === 0) return { problems: [] };
+  if (stacks.length > 1 || stacks[0] === "") {
+    return { problems: [{ message: `the resources name ${stacks.length} stacks in their URNs (${stacks.map((s) => JSON.stringify(s)).join(", ")}): a stack is one` }] };
   }
-  if (kinds.size === 0) {
-    problems.push({ message: `no namespace of this stack carries the label ${DEPLOYMENT_KIND_LABEL} ("prod" or "branch"): the prod and branch guardrails cannot tell which apply` });
-  } else if (kinds.size > 1) {
-    problems.push({ message: `the stack's namespaces are labelled both prod and branch (${DEPLOYMENT_KIND_LABEL}): a stack is one or the other` });
-  }
-  return { kind: kinds.size === 1 && problems.length === 0 ? [...kinds][0] : undefined, problems };
+  const stack = stacks[0];
+  const kind = classifyStack(stack);
+  if (kind.kind === "invalid") return { stack, problems: [{ message: `stack ${JSON.stringify(stack)}: ${kind.reason}` }] };
+  // Any other name (a drill, another prod-like environment) is held to prod's rules.
+  return { stack, kind: kind.kind, pullRequest: kind.kind === "branch" ? kind.pullRequest : undefined, problems: [] };
 }
 
 /**
- * Whether the `kind` guardrails apply. A stack whose kind cannot be told is held to both the prod
- * and the branch rules: a missing label must not switch guardrails off.
+ * Whether the `kind` guardrails apply. A stack whose kind cannot be told is held to every kind's
+ * rules: an unreadable stack name must not switch a guardrail off.
  */
 export function holdsTo(resources: readonly StackResource[], kind: DeploymentKind): boolean {
-  const resolved = resolveDeploymentKind(resources).kind;
+  const resolved = resolveStack(resources).kind;
   return resolved === undefined || resolved === kind;
 }
 
-export function deploymentKindViolations(resources: readonly StackResource[]): StackViolation[] {
-  return resolveDeploymentKind(resources).problems;
+/** A branch's namespace, `dagster-pr-<N>`; undefined if the stack is not (known to be) a branch. */
+export function branchNamespaceOf(resources: readonly StackResource[]): string | undefined {
+  const id = resolveStack(resources);
+  return id.pullRequest === undefined ? undefined : `dagster-pr-${id.pullRequest}`;
+}
+
+export function stackKindViolations(resources: readonly StackResource[]): StackViolation[] {
+  return resolveStack(resources).problems;
 }

@@ -16,6 +16,11 @@ export interface StackResource extends PolicyInput {
   urn: string;
   /** `opts.protect`: `pulumi destroy` refuses to delete it. */
   protect: boolean;
+  /**
+   * The `import` option: the resource adopts an existing one. The policy engine does not pass it
+   * (AnalyzerResourceOptions has no such field, Pulumi 3.248); offline plans record it.
+   */
+  importId?: string;
 }
 
 /** A stack rule's finding; `urn` pins it on one resource in Pulumi's output. */

@@ -1,18 +1,25 @@
 /**
- * Which deployment a stack is: the production one, or the branch deployment of one pull request.
- * Everything that differs between the two is derived from this, in one place.
+ * Which deployment a stack is: the production one, the preview environment branches share, or
+ * the branch deployment of one pull request. Everything that differs between them is derived
+ * from this, in one place.
  */
 export type Deployment =
   | { kind: "prod"; stack: string }
+  /** The long-lived stack that owns what branches share (cluster, network, branch-safe values); no Dagster of its own. */
+  | { kind: "preview"; stack: string }
   | { kind: "branch"; stack: string; pullRequest: number; commitSha: string; branch: string };
+
+/** The preview environment's stack name. */
+export const PREVIEW_STACK = "preview";
 
 /** Namespace label saying which kind of deployment runs there; the policy pack reads it. */
 export const DEPLOYMENT_KIND_LABEL = "dagster-platform/deployment-kind";
 
 const BRANCH_STACK = /^pr-([1-9][0-9]{0,8})$/;
 
-/** Parses a stack name: `pr-<N>` is a branch deployment; any other `pr-…` name is an error. */
-export function classifyStack(stack: string): { kind: "prod" } | { kind: "branch"; pullRequest: number } | { kind: "invalid"; reason: string } {
+/** Parses a stack name: `preview`, `pr-<N>` a branch deployment; any other `pr-…` name is an error. */
+export function classifyStack(stack: string): { kind: "prod" } | { kind: "preview" } | { kind: "branch"; pullRequest: number } | { kind: "invalid"; reason: string } {
+  if (stack === PREVIEW_STACK) return { kind: "preview" };
   const m = BRANCH_STACK.exec(stack);
   if (m) return { kind: "branch", pullRequest: Number(m[1]) };
   if (stack.startsWith("pr-")) {

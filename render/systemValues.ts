@@ -41,6 +41,8 @@ export interface SystemValuesInput {
   ingress?: SystemIngress;
   /** Finished run Jobs are deleted after this long. */
   runJobTtlSeconds: number;
+  /** Runs executing at once (the daemon's QueuedRunCoordinator); unlimited when omitted. */
+  maxConcurrentRuns?: number;
 }
 
 export interface SystemIngress {
@@ -89,6 +91,9 @@ export function renderSystemValues(input: SystemValuesInput): Record<string, unk
       image,
       annotations: podAnnotations,
       resources: input.resources.daemon,
+      ...(input.maxConcurrentRuns !== undefined
+        ? { runCoordinator: { enabled: true, type: "QueuedRunCoordinator", config: { queuedRunCoordinator: { maxConcurrentRuns: input.maxConcurrentRuns } } } }
+        : {}),
     },
     // User code runs in one dagster-user-deployments release per location, not in the subchart;
     // `enabled` keeps the -w workspace flag and the workspace volume on webserver and daemon.

@@ -9,11 +9,6 @@ export interface UserCodeValuesInput {
   platformEnv: Record<string, string>;
   /** Secrets the platform manages for every location (e.g. Snowflake credentials). */
   platformSecrets: string[];
-  /**
-   * Branch deployments reference a location's own Secrets as optional: prod's Secrets live in
-   * prod's namespace only, and a branch must start without them rather than borrow them.
-   */
-  optionalUserSecrets: boolean;
   /** Used when the file sets no resources. */
   defaultResources: ResourceRequirements;
 }
@@ -49,7 +44,9 @@ export function renderUserCodeValues(input: UserCodeValuesInput): Record<string,
     envConfigMaps: location.configMaps.map((name) => ({ name })),
     envSecrets: [
       ...input.platformSecrets.map((name) => ({ name })),
-      ...location.secrets.map((name) => (input.optionalUserSecrets ? { name, optional: true } : { name })),
+      // Required, in prod and branches alike: dagster-k8s passes only names into runs and cannot mark
+      // one optional. A branch gets its own copies (platform/branchObjects.ts) or is refused.
+      ...location.secrets.map((name) => ({ name })),
     ],
     annotations: location.annotations,
     labels: location.labels,

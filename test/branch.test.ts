@@ -29,10 +29,9 @@ describe("branch deployments (pr-<N> stacks)", function () {
   it("runs in namespace dagster-pr-42 with its own system release, database and code locations", () => {
     assert.equal(find(branch, "kubernetes:core/v1:Namespace", "namespace").inputs.metadata && (find(branch, "kubernetes:core/v1:Namespace", "namespace").inputs.metadata as Values).name, "dagster-pr-42");
     for (const r of ofType(branch, "kubernetes:helm.sh/v3:Release")) assert.equal(r.inputs.namespace, "dagster-pr-42", r.name);
-    assert.equal(find(branch, "gcp:sql/database:Database", "postgres").inputs.name, "dagster_pr_42");
-    assert.equal(find(branch, "gcp:sql/database:Database", "postgres").inputs.instance, "dagster-prod", "on prod's instance, by name");
+    assert.equal(((find(branch, "kubernetes:apps/v1:StatefulSet", "postgres").inputs.metadata as Values).namespace), "dagster-pr-42", "its own PostgreSQL, in its namespace");
     const pg = (branch.values.dagster as { postgresql: Values }).postgresql;
-    assert.deepEqual([pg.postgresqlHost, pg.postgresqlDatabase, pg.postgresqlUsername], ["192.0.2.10", "dagster_pr_42", "dagster_pr_42"]);
+    assert.deepEqual([pg.postgresqlHost, pg.postgresqlDatabase, pg.postgresqlUsername], ["dagster-postgresql.dagster-pr-42.svc.cluster.local", "dagster", "dagster"]);
     const v = branch.values.dagster as { dagsterWebserver: { replicaCount: number; resources: Values } };
     assert.equal(v.dagsterWebserver.replicaCount, 1, "smaller than prod");
     assert.equal(branch.outputs.webserverUrl, "http://localhost:8080");
@@ -49,7 +48,7 @@ describe("branch deployments (pr-<N> stacks)", function () {
       assert.match(String(d.env.DAGSTER_CLOUD_GIT_SHA), /^[0-9a-f]{40}$/);
       assert.equal(d.env.SNOWFLAKE_DATABASE, "PRODUCTION_CLONE_42");
       assert.deepEqual(d.envSecrets[0], { name: "dagster-snowflake" });
-      for (const s of d.envSecrets.slice(1)) assert.equal(s.optional, true, "a location's own Secrets are optional in a branch");
+      for (const s of d.envSecrets.slice(1)) assert.equal(s.optional, undefined, "a location's own Secrets are required, and present in the branch namespace");
     }
     for (const loc of prod.locations) {
       const d = (prod.values[loc.release] as { deployments: { env: Values }[] }).deployments[0];

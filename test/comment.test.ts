@@ -21,6 +21,7 @@ const OUTPUTS = {
   webserverAccess: "kubectl --namespace dagster-pr-7 port-forward service/dagster-dagster-webserver 8080:80, then open http://localhost:8080",
   cloneDatabase: "PRODUCTION_CLONE_7",
   namespace: "dagster-pr-7",
+  postgresHost: "dagster-postgresql.dagster-pr-7.svc.cluster.local",
   commitSha: SHA,
 };
 
@@ -33,7 +34,7 @@ describe("deployment comment on real plans", function () {
 
   before(async () => {
     base = await planStack({ projectDir: PROJECT_DIR, stack: "prod", reposDir: `${FIXTURES}/repos-base` });
-    head = await planStack({ projectDir: PROJECT_DIR, stack: "pr-7", reposDir: `${FIXTURES}/repos-head`, overrides: [`commitSha=${SHA}`] });
+    head = await planStack({ projectDir: PROJECT_DIR, stack: "pr-7", reposDir: `${FIXTURES}/repos-head`, overrides: [`commitSha=${SHA}`, "branchSecretNames=reports-api-token"] });
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plans-"));
     dirs = { base: path.join(tmp, "base"), head: path.join(tmp, "head") };
     writePlan(base, dirs.base);
@@ -100,6 +101,7 @@ describe("deployment comment on real plans", function () {
       "**State:** ✅ Ready `0123456` · 2025-03-01 12:00 UTC · [CI run](https://github.com/acme/data-platform/actions/runs/12)",
       "| Preview | `kubectl --namespace dagster-pr-7 port-forward service/dagster-dagster-webserver 8080:80`, then open http://localhost:8080 |",
       "| Snowflake clone | `PRODUCTION_CLONE_7` |",
+      "| Run storage (its own PostgreSQL) | `dagster-postgresql.dagster-pr-7.svc.cluster.local` |",
       "Code locations: 1 added, 1 changed, 1 removed, 1 unchanged.",
       "| `forecasting` | ➕ added | image `europe-west4-docker.pkg.dev/acme-data-prod/dagster/forecasting:0.1.0`; target `--module-name forecasting.definitions`; env `FORECAST_HORIZON_DAYS`, `LOG_LEVEL` |",
       "| `reports` | ✏️ changed | image `1.4.2` → `1.5.0`; env `LOG_LEVEL` `info` → `debug`; env `REPORT_TIMEZONE` added (`Europe/Amsterdam`) |",

@@ -5,26 +5,45 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { Plan, PlanEntry, planStack } from "../offline/plan";
-import { branchTeardownViolations } from "../policy/branchTeardown";
+import * as teardown from "../policy/branchTeardown";
 import { RULES } from "../policy/catalog";
-import { cloudSqlInstanceViolations, prodCloudSqlDeletionViolations } from "../policy/cloudSql";
+import * as cloudSql from "../policy/cloudSql";
 import { DEFAULT_PRODUCTION_DATABASE, PRODUCTION_DATABASE_SCHEMA, productionDatabaseOf } from "../policy/config";
 import { configMapSecretViolations } from "../policy/configMaps";
-import { DEPLOYMENT_KIND_LABEL, deploymentKindViolations, holdsTo, resolveDeploymentKind } from "../policy/deployment";
+import { holdsTo, resolveStack, stackKindViolations, stackOfUrn } from "../policy/deployment";
 import { exposureViolations } from "../policy/exposure";
 import { unpinnedImageViolations } from "../policy/images";
 import { bucketAccessViolations } from "../policy/storage";
-import { branchCredentialViolations, branchProductionGrantViolations, prodCloneViolations } from "../policy/snowflake";
+import * as snowflake from "../policy/snowflake";
 import { leadingIdentifier, referencesDatabase } from "../policy/snowflakeNames";
 import { PolicyInput, Props, StackResource, StackViolation } from "../policy/types";
 
 // ---- fixtures --------------------------------------------------------------------------------
 
+/**
+ * The pack tells prod from a branch by the stack name the engine writes into every URN. Fixtures
+ * are made in a placeholder stack; `prod()` and `branch()` are resources of a real stack, and the
+ * rules below are called through `inStackOf`, which moves every fixture into that stack.
+ */
+const ANY_STACK = "fixture";
 let counter = 0;
-function res(type: string, props: Props, opts: { name?: string; protect?: boolean } = {}): StackResource {
+function res(type: string, props: Props, opts: { name?: string; protect?: boolean; stack?: string } = {}): StackResource {
   const name = opts.name ?? `r${++counter}`;
-  return { type, name, urn: `urn:pulumi:test::dagster-platform::${type}::${name}`, props, protect: opts.protect ?? false };
+  return { type, name, urn: `urn:pulumi:${opts.stack ?? ANY_STACK}::dagster-platform::${type}::${name}`, props, protect: opts.protect ?? false };
 }
+
+function inStackOf<A extends unknown[], R>(rule: (resources: readonly StackResource[], ...rest: A) => R): (resources: readonly StackResource[], ...rest: A) => R {
+  return (resources, ...rest) => {
+    const stack = resources.map((r) => stackOfUrn(r.urn)).find((s) => s !== ANY_STACK) ?? ANY_STACK;
+    return rule(resources.map((r) => ({ ...r, urn: r.urn.replace(`urn:pulumi:${ANY_STACK}::`, `urn:pulumi:${stack}::`) })), ...rest);
+  };
+}
+const branchTeardownViolations = inStackOf(teardown.branchTeardownViolations);
+const prodCloudSqlDeletionViolations = inStackOf(cloudSql.prodCloudSqlDeletionViolations);
+const { cloudSqlInstanceViolations } = cloudSql;
+const branchCredentialViolations = inStackOf(snowflake.branchCredentialViolations);
+const branchProductionGrantViolations = inStackOf(snowflake.branchProductionGrantViolations);
+const prodCloneViolations = inStackOf(snowflake.prodCloneViolations);
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -36,13 +55,11 @@ const GRANT = "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAcc
 const EXECUTE = "snowflake:index/execute:Execute";
 const SECRET = "kubernetes:core/v1:Secret";
 
-function namespace(kind: string | undefined, name = "dagster"): StackResource {
-  const labels: Props = { "app.kubernetes.io/part-of": "dagster-platform" };
-  if (kind !== undefined) labels[DEPLOYMENT_KIND_LABEL] = kind;
-  return res(NAMESPACE, { metadata: { name, labels } }, { name: `ns-${name}` });
+function namespace(stack: string, name: string): StackResource {
+  return res(NAMESPACE, { metadata: { name, labels: { "app.kubernetes.io/part-of": "dagster-platform" } } }, { name: `ns-${name}`, stack });
 }
-const prod = () => namespace("prod");
-const branch = () => namespace("branch", "dagster-pr-42");
+const prod = () => namespace("prod", "dagster");
+const branch = () => namespace("pr-42", "dagster-pr-42");
 
 function messages(violations: readonly (string | StackViolation)[]): string[] {
   return violations.map((v) => (typeof v === "string" ? v : v.message));
@@ -133,49 +150,47 @@ describe("policy: cloudsql-deletion-protected-in-prod", () => {
   it("fails a prod instance without API-level deletion protection", () => {
     const v = prodCloudSqlDeletionViolations([prod(), sql({ deletionProtection: true, settings: sqlSettings({ deletionProtectionEnabled: false }) })]);
     one(v, /DatabaseInstance postgres: settings\.deletionProtectionEnabled must be true in prod/);
-    assert.equal(v[0].urn, `urn:pulumi:test::dagster-platform::${SQL}::postgres`);
+    assert.equal(v[0].urn, `urn:pulumi:prod::dagster-platform::${SQL}::postgres`);
   });
 
   it("fails a prod instance whose provider deletion protection is off", () => {
     one(prodCloudSqlDeletionViolations([prod(), sql({ deletionProtection: false, settings: sqlSettings() })]), /deletionProtection must not be false/);
   });
 
-  it("does not apply to a branch, and applies when the stack's kind is unknown", () => {
+  it("does not apply to a branch, and applies to any other stack name and an unknown kind", () => {
     const unprotected = () => sql({ deletionProtection: false, settings: sqlSettings({ deletionProtectionEnabled: false }) });
     assert.deepEqual(prodCloudSqlDeletionViolations([branch(), unprotected()]), []);
     assert.equal(prodCloudSqlDeletionViolations([unprotected()]).length, 2);
+    assert.equal(prodCloudSqlDeletionViolations([res(NAMESPACE, {}, { stack: "pr-4x" }), unprotected()]).length, 2);
   });
 });
 
 // ---- deployment kind -------------------------------------------------------------------------
 
-describe("policy: deployment-kind-known", () => {
-  it("reads prod and branch from the namespace label", () => {
-    assert.deepEqual(resolveDeploymentKind([prod()]), { kind: "prod", problems: [] });
-    assert.deepEqual(resolveDeploymentKind([branch()]), { kind: "branch", problems: [] });
-    assert.deepEqual(deploymentKindViolations([prod(), res("gcp:storage/bucket:Bucket", {})]), []);
+describe("policy: stack-kind-known (the stack name from the URNs, never a label)", () => {
+  it("reads prod, preview and branch from the stack name the engine writes into URNs", () => {
+    assert.deepEqual(resolveStack([prod()]), { stack: "prod", kind: "prod", pullRequest: undefined, problems: [] });
+    assert.deepEqual(resolveStack([res(NAMESPACE, {}, { stack: "preview" })]).kind, "preview");
+    assert.deepEqual(resolveStack([branch()]), { stack: "pr-42", kind: "branch", pullRequest: 42, problems: [] });
+    assert.equal(resolveStack([res(NAMESPACE, {}, { stack: "dr-drill-1" })]).kind, "prod", "any other name is held to prod's rules");
+    assert.deepEqual(stackKindViolations([prod(), res("gcp:storage/bucket:Bucket", {}, { stack: "prod" })]), []);
   });
 
-  it("fails a stack with no labelled namespace", () => {
-    one(deploymentKindViolations([namespace(undefined)]), /no namespace of this stack carries the label dagster-platform\/deployment-kind/);
-    one(deploymentKindViolations([]), /no namespace/);
+  it("ignores a deployment-kind label the program writes", () => {
+    const relabelled = res(NAMESPACE, { metadata: { name: "dagster-pr-42", labels: { "dagster-platform/deployment-kind": "prod" } } }, { stack: "pr-42" });
+    assert.equal(resolveStack([relabelled]).kind, "branch");
   });
 
-  it("fails a label that is neither prod nor branch, on that namespace", () => {
-    const v = deploymentKindViolations([prod(), namespace("staging", "other")]);
-    one(v, /namespace ns-other: label dagster-platform\/deployment-kind must be "prod" or "branch" \(is "staging"\)/);
-    assert.match(v[0].urn ?? "", /ns-other$/);
+  it("fails a malformed pr- name and resources of several stacks", () => {
+    one(stackKindViolations([res(NAMESPACE, {}, { stack: "pr-042" })]), /stack "pr-042": the stack name "pr-042" starts with "pr-"/);
+    one(stackKindViolations([prod(), branch()]), /the resources name 2 stacks/);
   });
 
-  it("fails a stack labelled both prod and branch", () => {
-    one(deploymentKindViolations([prod(), branch()]), /labelled both prod and branch/);
-  });
-
-  it("holds a stack of unknown kind to both the prod and the branch rules", () => {
+  it("holds a stack of unknown kind to every kind's rules", () => {
     assert.equal(holdsTo([prod()], "branch"), false);
     assert.equal(holdsTo([branch()], "prod"), false);
-    assert.equal(holdsTo([], "prod") && holdsTo([], "branch"), true);
-    assert.equal(holdsTo([prod(), branch()], "prod") && holdsTo([prod(), branch()], "branch"), true);
+    assert.equal(holdsTo([prod(), branch()], "prod") && holdsTo([prod(), branch()], "branch") && holdsTo([prod(), branch()], "preview"), true);
+    assert.equal(holdsTo([res(NAMESPACE, {}, { stack: "pr-4x" })], "branch"), true);
   });
 });
 
@@ -571,7 +586,7 @@ describe("policy: catalog", () => {
 
 /** A plan entry as the policy engine would hand it over. */
 function fromPlan(stack: string, r: PlanEntry): StackResource {
-  return { type: r.type, name: r.name, urn: `urn:pulumi:${stack}::dagster-platform::${r.type}::${r.name}`, props: r.inputs, protect: r.options.protect };
+  return { type: r.type, name: r.name, urn: `urn:pulumi:${stack}::dagster-platform::${r.type}::${r.name}`, props: r.inputs, protect: r.options.protect, importId: r.options.import };
 }
 
 function runAllRules(stack: string, plan: Plan): string[] {
@@ -592,6 +607,7 @@ describe("policy: the program's real plans pass every rule", function () {
   before(async () => {
     plans.prod = await planStack({ projectDir, stack: "prod" });
     plans["pr-42"] = await planStack({ projectDir, stack: "pr-42", overrides: [`commitSha=${SHA}`] });
+    plans.preview = await planStack({ projectDir, stack: "preview" });
     // The IAP shape is the only one that exposes the webserver beyond the VPC: plan it too.
     plans["prod-iap"] = await planStack({
       projectDir,
@@ -600,10 +616,10 @@ describe("policy: the program's real plans pass every rule", function () {
     });
   });
 
-  for (const [label, stack, kind] of [["prod", "prod", "prod"], ["pr-42", "pr-42", "branch"], ["prod-iap", "prod", "prod"]] as const) {
+  for (const [label, stack, kind] of [["prod", "prod", "prod"], ["pr-42", "pr-42", "branch"], ["preview", "preview", "preview"], ["prod-iap", "prod", "prod"]] as const) {
     it(`${label}: no violations`, () => {
       const resources = plans[label].resources.map((r) => fromPlan(stack, r));
-      assert.equal(resolveDeploymentKind(resources).kind, kind);
+      assert.equal(resolveStack(resources).kind, kind);
       assert.deepEqual(runAllRules(stack, plans[label]), []);
     });
   }

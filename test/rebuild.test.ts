@@ -36,10 +36,10 @@ describe("rebuild from nothing", function () {
     plans.push(await plan("prod"), await plan("pr-42", { overrides: [`commitSha=${SHA_A}`] }), await plan("staging", { overrides: KUBERNETES_ONLY }));
   });
 
-  it("the program makes no provider lookups and reads no existing resource (a StackReference only in branches)", () => {
+  it("the program makes no provider lookups and reads no existing resource (a StackReference, to the preview stack, only in branches)", () => {
     for (const p of plans) {
       assert.deepEqual(p.invokes, [], `${p.stack} calls no data sources`);
-      assert.deepEqual(p.reads, p.stack.startsWith("pr-") ? ["pulumi:pulumi:StackReference prod"] : [], p.stack);
+      assert.deepEqual(p.reads, p.stack.startsWith("pr-") ? ["pulumi:pulumi:StackReference preview"] : [], p.stack);
     }
   });
 

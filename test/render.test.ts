@@ -80,11 +80,11 @@ describe("renderers", () => {
       assert.deepEqual(codeTargetArgs(loc("a", { target: { kind: "file", value: "/app/defs.py" } })), ["--python-file", "/app/defs.py"]);
     });
     it("code-server mode uses codeServerArgs; platform env wins over nothing, secrets follow the platform's", () => {
-      const v = renderUserCodeValues({ location: loc("a", { codeServer: true, env: { B: "2" }, secrets: ["own"] }), platformEnv: { A: "1" }, platformSecrets: ["dagster-snowflake"], optionalUserSecrets: true, defaultResources: PROD_SIZE.codeServer }) as { deployments: Record<string, unknown>[] };
+      const v = renderUserCodeValues({ location: loc("a", { codeServer: true, env: { B: "2" }, secrets: ["own"] }), platformEnv: { A: "1" }, platformSecrets: ["dagster-snowflake"], defaultResources: PROD_SIZE.codeServer }) as { deployments: Record<string, unknown>[] };
       const d = v.deployments[0];
       assert.ok("codeServerArgs" in d && !("dagsterApiGrpcArgs" in d));
       assert.deepEqual(d.env, { A: "1", B: "2" });
-      assert.deepEqual(d.envSecrets, [{ name: "dagster-snowflake" }, { name: "own", optional: true }]);
+      assert.deepEqual(d.envSecrets, [{ name: "dagster-snowflake" }, { name: "own" }], "required, never optional");
       assert.deepEqual(d.resources, PROD_SIZE.codeServer);
     });
   });

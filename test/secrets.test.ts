@@ -14,6 +14,7 @@ const KNOWN = {
   iapOAuthClientSecret: "KNOWN-IAP-SECRET-77aa",
   kubeconfig: "KNOWN-KUBECONFIG-91be",
   postgresPassword: "KNOWN-PG-PASSWORD-0c3d",
+  branchSecretValues: JSON.stringify({ "marketing-api-tokens": { API_TOKEN: "KNOWN-BRANCH-TOKEN-4e2a" } }),
 };
 
 function allFiles(dir: string): string[] {
@@ -33,9 +34,10 @@ describe("secrets never appear in plain text", function () {
       await plan("prod", { overrides: [`snowflakePrivateKey=${KNOWN.snowflakePrivateKey}`, "ingress=iap", "ingressHost=dagster.acme.example", "iapOAuthClientId=id.apps.googleusercontent.com", `iapOAuthClientSecret=${KNOWN.iapOAuthClientSecret}`] }),
       await plan("staging", { overrides: [...KUBERNETES_ONLY.filter((o) => !o.startsWith("postgresPassword")), `postgresPassword=${KNOWN.postgresPassword}`, `kubeconfig=${KNOWN.kubeconfig}`] }),
       await plan("pr-42", { overrides: [`commitSha=${SHA_A}`] }),
+      await plan("preview", { overrides: [`branchSecretValues=${KNOWN.branchSecretValues}`] }),
     ];
     plans.forEach((p, i) => writePlan(p, path.join(out, String(i))));
-    const forbidden = [...Object.values(KNOWN), "offline-plan-password", "offline-plan-private-key"];
+    const forbidden = [...Object.values(KNOWN), "KNOWN-BRANCH-TOKEN-4e2a", "offline-plan-password", "offline-plan-private-key"];
     for (const file of allFiles(out)) {
       const text = fs.readFileSync(file, "utf8");
       for (const secret of forbidden) assert.ok(!text.includes(secret), `${secret} appears in ${path.relative(out, file)}`);
@@ -43,6 +45,7 @@ describe("secrets never appear in plain text", function () {
     // And the plans did carry them, masked, where they belong.
     assert.match(fs.readFileSync(path.join(out, "0", "resources.json"), "utf8"), /"stringData": "\[secret\]"/);
     assert.equal(plans[1].outputs.kubeconfig, "[secret]");
+    assert.equal(plans[3].outputs.branchSecrets, "[secret]", "the branch-safe values leave the preview stack as a secret output");
   });
 
   it("the plan's console output and error messages do not print secrets", () => {

@@ -3,7 +3,7 @@
  * rules' other cases and the real plans passing them are in policy.test.ts.
  */
 import { strict as assert } from "assert";
-import { DEPLOYMENT_KIND_LABEL } from "../policy/deployment";
+import { DEPLOYMENT_KIND_LABEL } from "../render/deployment";
 import { branchSnowflakeCallViolations, prodCloneViolations } from "../policy/snowflake";
 import { Props, StackResource, StackViolation } from "../policy/types";
 

@@ -60,3 +60,11 @@ export function changed(a: Plan, b: Plan): { added: string[]; removed: string[];
     modified: [...mb.keys()].filter((k) => ma.has(k) && ma.get(k) !== mb.get(k)).sort(),
   };
 }
+
+/** Every string in a value, for "does anything name X" checks. */
+export function strings(v: unknown): string[] {
+  if (typeof v === "string") return [v];
+  if (Array.isArray(v)) return v.flatMap(strings);
+  if (v && typeof v === "object") return Object.values(v).flatMap(strings);
+  return [];
+}

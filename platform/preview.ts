@@ -1,0 +1,35 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { BranchDeployerAccess } from "../components/BranchDeployerAccess";
+import { PlatformConfig, PreviewConfig } from "../config";
+import { guardrailExpectations } from "../render/branchNamespace";
+import { Cloud } from "./cloud";
+import { PREVIEW_OUTPUTS, StackOutputs } from "./outputs";
+
+/**
+ * The preview stack: what branches share, in a project of its own. Its VPC and Autopilot cluster
+ * (deployCloud), the branch deployer's rights there and their admission limits, and the outputs
+ * a branch reads: the kubeconfig, the addresses its egress policy needs, the branch-safe values.
+ * No Cloud SQL, no buckets, no Dagster.
+ */
+export function deployPreview(cfg: PlatformConfig, preview: PreviewConfig, cloud: Cloud, kubernetes: k8s.Provider): StackOutputs {
+  const network = cfg.network;
+  if (!cloud.cluster || !network || network.mode !== "create") throw new Error("the preview stack creates its VPC and cluster (config/cloud.ts guarantees both)");
+  const privateRanges = [network.subnetCidr, network.podsCidr, network.servicesCidr].sort();
+  const controlPlaneEndpoint = cloud.cluster.privateEndpoint;
+  new BranchDeployerAccess(
+    "branch-deployer",
+    { deployer: preview.branchDeployer, guardrails: controlPlaneEndpoint.apply((endpoint) => guardrailExpectations({ controlPlaneEndpoint: endpoint, privateRanges }, preview.limits)) },
+    { provider: kubernetes },
+  );
+  return {
+    ...cloud.outputs,
+    deployment: cfg.deployment.kind,
+    nodeServiceAccount: cloud.cluster.nodeServiceAccount,
+    [PREVIEW_OUTPUTS.controlPlaneEndpoint]: controlPlaneEndpoint,
+    [PREVIEW_OUTPUTS.privateRanges]: privateRanges,
+    [PREVIEW_OUTPUTS.branchDeployer]: preview.branchDeployer,
+    [PREVIEW_OUTPUTS.branchSecrets]: pulumi.secret(preview.secretValues),
+    [PREVIEW_OUTPUTS.branchConfigMaps]: preview.configMapValues,
+  };
+}
