@@ -38,7 +38,7 @@ export interface PlatformConfig {
   ingress: IngressConfig;
   snowflake?: SnowflakeConfig;
   branch?: { prodStack: string; recloneOnDeploy: boolean };
-  verify: { image: string; timeoutSeconds: number };
+  verify: { image: string; timeoutSeconds: number; secondsPerLocation: number };
   /** Secret keys planned with placeholders (offline plans only; always empty for real runs). */
   secretPlaceholders: string[];
 }
@@ -436,6 +436,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
   const verify = {
     image: verifyImageRaw ?? `${systemImage.repository}:${systemImage.tag}`,
     timeoutSeconds: c.int("verifyTimeoutSeconds"),
+    secondsPerLocation: c.int("verifySecondsPerLocation"),
   };
 
   // Code locations

@@ -84,7 +84,8 @@ export const CONFIG_KEYS = {
 
   // Workspace verification
   verifyImage: { type: "string", doc: "Image of the workspace verification Job. Default: the system image (has Python, no downloads)." },
-  verifyTimeoutSeconds: { type: "int", default: 600, min: 30, max: 3600, doc: "How long the verification Job waits for every location to load." },
+  verifyTimeoutSeconds: { type: "int", default: 600, min: 30, max: 3600, doc: "How long the verification Job waits for the kubelet and the code servers, before the per-location part." },
+  verifySecondsPerLocation: { type: "int", default: 10, min: 1, max: 600, doc: "Added to verifyTimeoutSeconds per location and webserver replica; one reloadWorkspace may take 60 s + this per location." },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
