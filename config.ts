@@ -9,7 +9,8 @@ import { notePlaceholders, offlinePlanEnabled } from "./offline/mode";
 import { didYouMean } from "./locations/suggest";
 import { CodeLocation } from "./locations/types";
 import { ValidationContext } from "./locations/validate";
-import { DAGSTER_CLOUD_ENV_KEYS, Deployment, classifyStack, deploymentNamespace } from "./render/deployment";
+import { BranchCommit, DAGSTER_CLOUD_ENV_KEYS, Deployment, classifyStack, deploymentNamespace } from "./render/deployment";
+import { CONTAINER_CONTEXT_ENV } from "./render/containerContext";
 import { BRANCH_SIZE, PROD_SIZE, SizeProfile } from "./render/resources";
 import { SNOWFLAKE_ENV_KEYS, isSnowflakeIdentifier } from "./render/snowflake";
 
@@ -240,6 +241,17 @@ function cidrProblem(value: string): string | undefined {
   return undefined;
 }
 
+const BRANCH_COMMIT_KEYS = ["commitTimestamp", "commitAuthorName", "commitAuthorEmail", "commitMessage", "gitRepository"] as const;
+
+/** The head commit's metadata CI passes to a branch stack (the Dagster+ DAGSTER_CLOUD_GIT_* values). */
+function readBranchCommit(c: ConfigReader): BranchCommit {
+  const timestamp = c.string("commitTimestamp");
+  if (timestamp !== undefined && !/^\d{1,12}$/.test(timestamp)) c.problem("commitTimestamp", `"${timestamp}" is not a Unix time in seconds`, "pass git log -1 --format=%ct");
+  const message = c.string("commitMessage")?.split(/\r?\n/)[0].trim();
+  const commit: BranchCommit = { timestamp, authorName: c.string("commitAuthorName"), authorEmail: c.string("commitAuthorEmail"), message, repository: c.string("gitRepository") };
+  return Object.fromEntries(Object.entries(commit).filter(([, v]) => v !== undefined)) as BranchCommit;
+}
+
 /**
  * Parses and validates everything: stack config and the repos/ folder. Throws one InputError
  * listing every problem; returns only a fully valid configuration.
@@ -258,7 +270,9 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     if (commitSha !== undefined && !GIT_SHA.test(commitSha)) c.problem("commitSha", `"${commitSha}" is not a git commit sha`, "7 to 40 lowercase hex characters");
     const branch = c.string("branch") ?? "";
     if (/[\s~^:?*[\\\x00-\x1f]/.test(branch) || branch.length > 255) c.problem("branch", `"${branch}" is not a git branch name`);
-    deployment = { kind: "branch", stack: raw.stack, pullRequest: kind.pullRequest, commitSha: commitSha ?? "0000000", branch };
+    deployment = { kind: "branch", stack: raw.stack, pullRequest: kind.pullRequest, commitSha: commitSha ?? "0000000", branch, commit: readBranchCommit(c) };
+  } else {
+    for (const key of BRANCH_COMMIT_KEYS) if (c.isSet(key)) c.problem(key, "is set on a non-branch stack", "only pr-<N> stacks describe a pull request's head commit; unset it");
   }
   const isBranch = deployment.kind === "branch";
 
@@ -440,7 +454,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
   };
 
   // Code locations
-  const reservedEnv = new Set<string>([...DAGSTER_CLOUD_ENV_KEYS, ...(snowflake ? SNOWFLAKE_ENV_KEYS : [])]);
+  const reservedEnv = new Set<string>([...DAGSTER_CLOUD_ENV_KEYS, ...Object.values(CONTAINER_CONTEXT_ENV), ...(snowflake ? SNOWFLAKE_ENV_KEYS : [])]);
   const ctx: ValidationContext = {
     reservedEnv,
     reservedEnvPrefixes: ["DAGSTER_CLOUD_"],

@@ -79,6 +79,11 @@ export const CONFIG_KEYS = {
   prodStack: { type: "string", doc: "org/project/stack of prod, read by pr-<N> stacks through a StackReference." },
   commitSha: { type: "string", doc: "Branch stacks: the pull request's head commit (set by CI)." },
   branch: { type: "string", default: "", doc: "Branch stacks: the pull request's git branch (set by CI)." },
+  commitTimestamp: { type: "string", doc: "Branch stacks: the head commit's time, Unix seconds (git log -1 --format=%ct; set by CI)." },
+  commitAuthorName: { type: "string", doc: "Branch stacks: the head commit's author name (git log -1 --format=%an; set by CI)." },
+  commitAuthorEmail: { type: "string", doc: "Branch stacks: the head commit's author email (git log -1 --format=%ae; set by CI)." },
+  commitMessage: { type: "string", doc: "Branch stacks: the head commit's subject line (git log -1 --format=%s; set by CI); only its first line is used." },
+  gitRepository: { type: "string", doc: "Branch stacks: the repository's name, e.g. acme/dagster-platform (GITHUB_REPOSITORY or CI_PROJECT_PATH; set by CI)." },
   branchLocations: { type: "string", default: "all", doc: "Branch stacks: `all`, or a comma-separated list of the locations to run." },
   recloneOnDeploy: { type: "bool", default: true, doc: "Branch stacks: re-clone the warehouse whenever commitSha changes." },
 

@@ -71,6 +71,7 @@ export function deployDagster(cfg: PlatformConfig, args: DagsterArgs): StackOutp
           timeoutSeconds: cfg.helmTimeoutSeconds,
           values: {
             location,
+            namespace: cfg.namespace,
             platformEnv: { ...dagsterCloudEnv(d, location.git), ...args.platformEnv },
             platformSecrets: args.platformSecrets.length > 0 ? [SNOWFLAKE_SECRET_NAME] : [],
             optionalUserSecrets: d.kind === "branch",
