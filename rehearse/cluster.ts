@@ -23,6 +23,12 @@ const CODE_SERVER_READY_MS = 300_000;
 const WEBSERVER_READY_MS = 180_000;
 const WORKSPACE_KEY = "workspace.yaml";
 
+/** The error's first line, then what happened, then the rest (tracebacks). */
+function withContext(error: string, what: string): string {
+  const [first, ...rest] = error.split("\n");
+  return [first, `(${what})`, ...rest].join("\n");
+}
+
 export class Cluster {
   readonly codeServers = new Map<string, { deployment: string; running: Running }>();
   webservers: Running[] = [];
@@ -71,11 +77,11 @@ export class Cluster {
   private async waitListening(r: Running, address: string, port: number): Promise<string | undefined> {
     const until = Date.now() + CODE_SERVER_READY_MS;
     while (Date.now() < until) {
-      if (r.exitCode !== undefined) return `the code server exited (code ${r.exitCode}) before serving:\n${lastPythonError(r.logFile)}`;
+      if (r.exitCode !== undefined) return withContext(lastPythonError(r.logFile), `the code server exited (code ${r.exitCode}) before serving`);
       if (await portOpen(address, port)) return undefined;
       await sleep(250);
     }
-    return `the code server did not listen on ${address}:${port} within ${CODE_SERVER_READY_MS / 1000}s:\n${lastPythonError(r.logFile)}`;
+    return withContext(lastPythonError(r.logFile), `the code server did not listen on ${address}:${port} within ${CODE_SERVER_READY_MS / 1000}s`);
   }
 
   async stopCodeServer(name: string): Promise<void> {

@@ -53,6 +53,14 @@ async function verifyAndRead(cluster: Cluster, step: StepPlan, result: StepResul
   result.problems.push(...read.problems);
 }
 
+/** Bounded wait for the daemon's own reload; pointless when a location is already known broken. */
+async function waitForDaemon(cluster: Cluster, step: StepPlan, result: StepResult, sinceMs: number): Promise<void> {
+  const healthy = Object.values(result.locations).every((l) => l.status === "LOADED") && (result.verifier.exitCode ?? 0) === 0;
+  if (!healthy) return;
+  result.daemonLoadedSeconds = await cluster.waitForDaemon(step.locations.map((l) => l.name), sinceMs, daemonBoundMs(step));
+  if (result.daemonLoadedSeconds === null) result.problems.push(`the daemon did not load exactly these locations within ${daemonBoundMs(step) / 1000}s`);
+}
+
 function recordPids(cluster: Cluster, result: StepResult): void {
   result.webserverPids = cluster.webservers.map((r) => r.pid);
   result.daemonPid = cluster.daemon?.pid ?? null;
@@ -71,8 +79,7 @@ export async function firstStep(cluster: Cluster, step: StepPlan): Promise<StepR
   result.problems.push(...(await cluster.startSystem(step)));
   if (result.problems.length > 0) return result;
   await verifyAndRead(cluster, step, result);
-  result.daemonLoadedSeconds = await cluster.waitForDaemon(step.locations.map((l) => l.name), started, daemonBoundMs(step));
-  if (result.daemonLoadedSeconds === null) result.problems.push("the daemon did not load exactly the expected locations in time");
+  await waitForDaemon(cluster, step, result, started);
   recordPids(cluster, result);
   return result;
 }
@@ -107,8 +114,7 @@ export async function nextStep(cluster: Cluster, previous: StepPlan, step: StepP
   }
   await verifyAndRead(cluster, step, result);
   for (const name of removed) await cluster.stopCodeServer(name);
-  result.daemonLoadedSeconds = await cluster.waitForDaemon(step.locations.map((l) => l.name), swapped, daemonBoundMs(step));
-  if (result.daemonLoadedSeconds === null) result.problems.push(`the daemon did not load exactly the new locations within ${daemonBoundMs(step) / 1000}s`);
+  await waitForDaemon(cluster, step, result, swapped);
   for (const r of upgraded ? [] : [...before.webservers, ...(before.daemon ? [before.daemon] : [])]) {
     if (!stillRunning(r)) result.problems.push(`${r.spec.label} (pid ${r.pid}) did not keep running: it exited or was replaced`);
   }

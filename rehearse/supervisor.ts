@@ -84,15 +84,30 @@ export function portOpen(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** The last Python traceback in a log (its final `Error:` line first), or its last lines. */
+/** Sentences Python prints between the tracebacks of one chained error. */
+const CHAIN = ["The above exception was the direct cause of the following exception:", "During handling of the above exception, another exception occurred:"];
+
+/**
+ * The last Python error in a log: first its root cause (the user code's exception, with what it
+ * was raised as), then the whole chain of tracebacks; or the log's last lines without one.
+ */
 export function lastPythonError(logFile: string): string {
-  const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
-  const lines = text.trimEnd().split("\n");
-  const start = lines.map((l) => l.startsWith("Traceback (most recent call last)")).lastIndexOf(true);
-  const block = start >= 0 ? lines.slice(start) : lines.slice(-15);
-  const errorLines = block.filter((l) => /^[A-Za-z_][\w.]*(Error|Exception)\b.*:/.test(l));
-  const summary = errorLines.length > 0 ? errorLines[errorLines.length - 1] : block[block.length - 1] ?? "(no output)";
-  return `${summary}\n${block.join("\n")}`.trim();
+  const lines = (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "").trimEnd().split("\n");
+  const isStart = (l: string) => l.startsWith("Traceback (most recent call last)");
+  let start = lines.map(isStart).lastIndexOf(true);
+  if (start < 0) return lines.slice(-15).join("\n") || "(no output)";
+  for (;;) {
+    let before = start - 1;
+    while (before >= 0 && lines[before].trim() === "") before--;
+    if (before < 0 || !CHAIN.includes(lines[before].trim())) break;
+    const previous = lines.slice(0, before).map(isStart).lastIndexOf(true);
+    if (previous < 0) break;
+    start = previous;
+  }
+  const block = lines.slice(start);
+  const errors = block.filter((l) => /^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b.*?:/.test(l));
+  const head = errors.length === 0 ? block[block.length - 1] : errors.length === 1 ? errors[0] : `${errors[0]} (raised as ${errors[errors.length - 1]})`;
+  return [head, ...block].join("\n");
 }
 
 /** Total resident memory of every process this namespace can see (its own /proc), in kB. */
