@@ -14,6 +14,7 @@ import * as path from "path";
 import { InputError } from "../locations/problems";
 import { OfflineRunError } from "../offline/runtime";
 import { parseArgs, RehearseArgs } from "../rehearse/args";
+import { checkImageContract } from "../rehearse/imageContract";
 import { runInNamespaces } from "../rehearse/namespace";
 import { lockFileFor, planStep } from "../rehearse/planSteps";
 import { failures, summary } from "../rehearse/report";
@@ -36,6 +37,7 @@ async function planAll(args: RehearseArgs): Promise<{ steps: StepPlan[]; chartVe
 async function rehearse(args: RehearseArgs): Promise<number> {
   const { steps, chartVersion } = await planAll(args);
   const venv = ensureVenv(`dagster-${chartVersion}`, lockFileFor(PROJECT_DIR, chartVersion), (line) => console.error(line));
+  checkImageContract(venv.python, steps);
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "rehearse-"));
   fs.chmodSync(runDir, 0o755);
   const spec: RehearsalSpec = { stack: args.stack, chartVersion, projectDir: PROJECT_DIR, codeDir: path.resolve(args.code), venvDir: venv.dir, runDir, steps };
