@@ -151,6 +151,11 @@ class ParseRecordedAnswers(unittest.TestCase):
         self.assertEqual(verdict("workspace-loading.json").kind, vw.WAIT)
         self.assertEqual(verdict("workspace-import-error.json").kind, vw.BROKEN)
 
+    def test_a_location_not_found_yet_is_waited_for(self):
+        entry = vw.LocationStatus("marketing-etl", "LOADED", "PythonError", "dagster._core.errors.DagsterCodeLocationNotFoundError: Location marketing-etl is still loading")
+        observation = vw.Observation(vw.WORKSPACE, (vw.LocationStatus("finance-reporting", "LOADED", "RepositoryLocation"), entry))
+        self.assertEqual(vw.judge(frozenset(EXPECTED.split(",")), observation).kind, vw.WAIT)
+
 
 class MountedWorkspaceFile(unittest.TestCase):
     def env(self, timeout=60):
@@ -286,6 +291,7 @@ class EveryReplica(unittest.TestCase):
         servers = self.servers(time_, ["workspace-loaded.json"], ["workspace-unreachable.json", "workspace-loaded.json"])
         code, out, err = run(peers_env(), servers, time_)
         self.assertEqual(code, 0, err)
+        self.assertEqual(len(servers[peer_url(A)].sent("query")), 1, "a replica that is right is not asked again")
         for server in servers.values():
             self.assertEqual(len(server.sent("reload")), 1)
             self.assertTrue(all(host == PEERS for _, _, _, host in server.calls))
