@@ -12,7 +12,7 @@ import { AddressPlan, HOST_CONF, planAddresses } from "./addresses";
 import { SUBSTITUTIONS } from "./chartProcesses";
 import { Cluster } from "./cluster";
 import { firstStep, nextStep } from "./steps";
-import { totalRssKb } from "./supervisor";
+import { rssKb, totalRssKb } from "./supervisor";
 import { RehearsalReport, RehearsalSpec, StepResult } from "./types";
 
 type Values = Record<string, unknown>;
@@ -71,15 +71,20 @@ async function main(): Promise<void> {
   const spec = JSON.parse(fs.readFileSync(specFile, "utf8")) as RehearsalSpec;
   const addresses = planAddresses(spec.steps, String((spec.steps[0].system.postgresql as Values).postgresqlHost));
   setUpNames(spec, addresses);
-  let peakKb = 0;
-  const sampler = setInterval(() => (peakKb = Math.max(peakKb, totalRssKb())), 1000);
   const db = await startDatabase(spec, addresses);
   const cluster = new Cluster(spec, addresses, log);
+  const peak = { total: 0, webserver: 0, daemon: 0 };
+  const sample = () => {
+    peak.total = Math.max(peak.total, totalRssKb());
+    peak.webserver = Math.max(peak.webserver, ...cluster.webservers.map((r) => rssKb(r.pid)));
+    peak.daemon = Math.max(peak.daemon, cluster.daemon ? rssKb(cluster.daemon.pid) : 0);
+  };
+  const sampler = setInterval(sample, 1000);
   try {
     const steps = await rehearse(spec, cluster);
-    const report: RehearsalReport = { stack: spec.stack, chartVersion: spec.chartVersion, steps, peakMemoryMb: 0, substitutions: SUBSTITUTIONS };
-    peakKb = Math.max(peakKb, totalRssKb());
-    report.peakMemoryMb = Math.round(peakKb / 1024);
+    sample();
+    const mb = (kb: number) => Math.round(kb / 1024);
+    const report: RehearsalReport = { stack: spec.stack, chartVersion: spec.chartVersion, steps, peakMemoryMb: mb(peak.total), peakWebserverMb: mb(peak.webserver), peakDaemonMb: mb(peak.daemon), substitutions: SUBSTITUTIONS };
     fs.writeFileSync(reportFile, JSON.stringify(report, null, 2));
   } finally {
     clearInterval(sampler);

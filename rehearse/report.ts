@@ -28,7 +28,7 @@ function stepLines(step: StepResult, i: number): string[] {
 export function summary(report: RehearsalReport, plannedSteps: number): string {
   const lines = [`Rehearsal of stack ${report.stack} with Dagster ${report.chartVersion}`];
   report.steps.forEach((s, i) => lines.push(...stepLines(s, i)));
-  lines.push(`peak memory of the whole rehearsal: ${report.peakMemoryMb} MB`);
+  lines.push(`peak memory of the whole rehearsal: ${report.peakMemoryMb} MB (one webserver replica ${report.peakWebserverMb} MB, daemon ${report.peakDaemonMb} MB)`);
   const problems = failures(report, plannedSteps);
   if (problems.length === 0) lines.push("PASSED: every location of every step loaded, the verifier agreed, webserver and daemon kept running");
   else lines.push(`FAILED:\n${problems.map((p) => `  - ${p.replace(/\n/g, "\n    ")}`).join("\n")}`);

@@ -110,17 +110,17 @@ export function lastPythonError(logFile: string): string {
   return [head, ...block].join("\n");
 }
 
+/** Resident memory of one process in kB (0 once it is gone). */
+export function rssKb(pid: number | string): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Total resident memory of every process this namespace can see (its own /proc), in kB. */
 export function totalRssKb(): number {
-  let total = 0;
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${entry}/status`, "utf8"));
-      if (m) total += Number(m[1]);
-    } catch {
-      // The process ended while being read.
-    }
-  }
-  return total;
+  return fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e)).reduce((sum, pid) => sum + rssKb(pid), 0);
 }

@@ -69,6 +69,9 @@ export interface RehearsalReport {
   steps: StepResult[];
   /** Peak resident memory of every process of the rehearsal together, in MB. */
   peakMemoryMb: number;
+  /** Peak resident memory of one webserver replica, and of the daemon, in MB. */
+  peakWebserverMb: number;
+  peakDaemonMb: number;
   /** What the rehearsal changes from the rendered values, and why (printed once). */
   substitutions: string[];
 }

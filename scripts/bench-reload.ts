@@ -22,6 +22,8 @@ interface Sample {
   verifySeconds: number;
   daemonSeconds: number | null;
   peakMemoryMb: number;
+  webserverMb: number;
+  daemonMb: number;
   wallSeconds: number;
 }
 
@@ -61,6 +63,8 @@ function measure(n: number, stack: string): Sample {
     verifySeconds: second.verifier.seconds,
     daemonSeconds: second.daemonLoadedSeconds,
     peakMemoryMb: report.peakMemoryMb,
+    webserverMb: report.peakWebserverMb,
+    daemonMb: report.peakDaemonMb,
     wallSeconds: (Date.now() - started) / 1000,
   };
 }
@@ -85,15 +89,18 @@ function main(): void {
     return measure(n, stack);
   });
   const lines = [`Reload verification with Dagster 1.13.19, stack ${stack} (${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB)`];
-  lines.push("locations  replicas  verify s (add 1)  verify s (first)  daemon s  peak MB  MB/location  rehearsal s");
+  lines.push("locations  replicas  verify s (add 1)  verify s (first)  daemon s  peak MB  webserver MB  daemon MB  rehearsal s");
   for (const s of samples) {
-    const perLoc = (s.peakMemoryMb / s.locations).toFixed(0);
-    lines.push(`${String(s.locations).padStart(9)}  ${String(s.replicas).padStart(8)}  ${s.verifySeconds.toFixed(1).padStart(16)}  ${s.firstVerifySeconds.toFixed(1).padStart(16)}  ${(s.daemonSeconds?.toFixed(1) ?? "-").padStart(8)}  ${String(s.peakMemoryMb).padStart(7)}  ${perLoc.padStart(11)}  ${s.wallSeconds.toFixed(0).padStart(11)}`);
+    const cells = [s.locations, s.replicas, s.verifySeconds.toFixed(1), s.firstVerifySeconds.toFixed(1), s.daemonSeconds?.toFixed(1) ?? "-", s.peakMemoryMb, s.webserverMb, s.daemonMb, s.wallSeconds.toFixed(0)];
+    const widths = [9, 8, 16, 16, 8, 7, 12, 9, 11];
+    lines.push(cells.map((c, i) => String(c).padStart(widths[i])).join("  "));
   }
   const verify = fit(samples.map((s) => [s.locations, s.verifySeconds]));
   const memory = fit(samples.map((s) => [s.locations, s.peakMemoryMb]));
+  const web = fit(samples.map((s) => [s.locations, s.webserverMb]));
   lines.push(`verify time ~ ${verify.intercept.toFixed(1)} s + ${(verify.slope * 1000).toFixed(0)} ms x locations (all replicas); at 1,000 locations: ~${(verify.intercept + verify.slope * 1000).toFixed(0)} s`);
   lines.push(`rehearsal memory ~ ${memory.intercept.toFixed(0)} MB + ${memory.slope.toFixed(0)} MB x locations (one code server process each)`);
+  lines.push(`one webserver replica ~ ${web.intercept.toFixed(0)} MB + ${web.slope.toFixed(1)} MB x locations; at 1,000 locations: ~${(web.intercept + web.slope * 1000).toFixed(0)} MB`);
   console.log(lines.join("\n"));
 }
 

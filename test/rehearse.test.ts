@@ -137,7 +137,7 @@ describe("rehearsal (offline parts)", function () {
   it("fails the rehearsal for a failing location, a failed verifier, a problem, or a step that never ran", () => {
     const base = { reposDir: "r", webserverPids: [1], daemonPid: 2, codeServerPids: {}, workspaceChanged: true, daemonLoadedSeconds: 1, problems: [] as string[] };
     const ok = { ...base, locations: { a: { status: "LOADED" as const, error: null } }, verifier: { exitCode: 0, seconds: 1 } };
-    const report = (steps: RehearsalReport["steps"]): RehearsalReport => ({ stack: "prod", chartVersion: "1.13.19", steps, peakMemoryMb: 1, substitutions: [] });
+    const report = (steps: RehearsalReport["steps"]): RehearsalReport => ({ stack: "prod", chartVersion: "1.13.19", steps, peakMemoryMb: 1, peakWebserverMb: 1, peakDaemonMb: 1, substitutions: [] });
     assert.deepEqual(failures(report([ok]), 1), []);
     assert.match(failures(report([{ ...ok, locations: { a: { status: "ERROR", error: "RuntimeError: x" } } }]), 1)[0], /step 1 \(r\): a: RuntimeError: x/);
     assert.match(failures(report([{ ...ok, verifier: { exitCode: 1, seconds: 1 } }]), 1)[0], /verifier exited 1/);
