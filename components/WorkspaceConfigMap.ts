@@ -26,7 +26,8 @@ export class WorkspaceConfigMap extends pulumi.ComponentResource {
         metadata: { name: args.configMapName, namespace: args.namespace, labels: platformLabels("workspace") },
         data: { "workspace.yaml": args.workspaceYaml },
       },
-      { parent: this },
+      // The ConfigMap itself waits (e.g. for the location releases), not just its component.
+      { parent: this, dependsOn: opts?.dependsOn },
     );
     this.registerOutputs({ configMap: this.configMap.metadata.name });
   }

@@ -1,12 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { VerificationTiming, WEBSERVER_PEERS_SERVICE, WORKSPACE_MOUNT_DIR, verifierEnv } from "../render/verification";
 import { sha256 } from "../render/workspace";
 import { COMPONENT_PREFIX, platformLabels } from "./labels";
 
+export { WEBSERVER_PEERS_SERVICE };
+
 export interface WorkspaceVerificationArgs {
   namespace: pulumi.Input<string>;
+  /** The namespace's name, for the DNS names in the Job's environment. */
+  namespaceName: string;
   image: string;
-  timeoutSeconds: number;
+  timing: VerificationTiming;
   /** The webserver's GraphQL endpoint inside the cluster. */
   graphqlUrl: string;
   /** Pod labels of the webserver replicas, and how many there are: each keeps its own workspace. */
@@ -16,6 +21,8 @@ export interface WorkspaceVerificationArgs {
   /** Location names that must be loaded, and no others. */
   expectedLocations: string[];
   workspaceYaml: string;
+  /** The workspace ConfigMap: mounted into the Job as into the webserver. */
+  workspaceConfigMap: string;
   /** The verifier (verify/verify_workspace.py), mounted from a ConfigMap. */
   script: string;
   /** The workspace ConfigMap and every release: the Job runs after all of them. */
@@ -24,8 +31,6 @@ export interface WorkspaceVerificationArgs {
 
 /** Finished verification Jobs are removed by Kubernetes after this long. */
 export const VERIFY_JOB_TTL_SECONDS = 3600;
-/** A headless Service over the webserver pods: its DNS name resolves to every replica. */
-export const WEBSERVER_PEERS_SERVICE = "dagster-webserver-pods";
 
 /** The Job name for a workspace version: a new workspace (or verifier) is a new Job. */
 export function verificationJobName(workspaceYaml: string, script: string): string {
@@ -33,9 +38,10 @@ export function verificationJobName(workspaceYaml: string, script: string): stri
 }
 
 /**
- * Proof that a workspace change took effect without restarting anything: a Job that calls the
- * webserver's `reloadWorkspace` until exactly the expected locations are LOADED, or fails with
- * the location's Python error. Pulumi waits for Jobs, so `pulumi up` fails when a location does.
+ * Proof that a workspace change took effect without restarting anything: a Job that waits for the
+ * new workspace file, reloads each webserver replica once and reads back until exactly the
+ * expected locations are loaded, or fails with the location's Python error. Pulumi waits for
+ * Jobs, so `pulumi up` fails when a location does.
  */
 export class WorkspaceVerification extends pulumi.ComponentResource {
   readonly job: k8s.batch.v1.Job;
@@ -60,58 +66,58 @@ export class WorkspaceVerification extends pulumi.ComponentResource {
       { metadata: { name: this.jobName, namespace: args.namespace, labels }, data: { "verify_workspace.py": args.script } },
       { parent: this },
     );
-    this.job = new k8s.batch.v1.Job(
-      name,
-      {
-        metadata: {
-          name: this.jobName,
-          namespace: args.namespace,
-          labels,
-          // After a failed verification the same workspace keeps the same Job name: replace the
-          // failed Job on the next `pulumi up` (once the location is fixed) instead of waiting on it.
-          annotations: { "pulumi.com/replaceUnready": "true" },
-        },
-        spec: {
-          backoffLimit: 0,
-          activeDeadlineSeconds: args.timeoutSeconds + 120,
-          ttlSecondsAfterFinished: VERIFY_JOB_TTL_SECONDS,
-          template: {
-            metadata: { labels },
-            spec: {
-              restartPolicy: "Never",
-              automountServiceAccountToken: false,
-              containers: [
-                {
-                  name: "verify",
-                  image: args.image,
-                  command: ["python3", "/verifier/verify_workspace.py"],
-                  env: [
-                    { name: "DAGSTER_GRAPHQL_URL", value: args.graphqlUrl },
-                    { name: "DAGSTER_WEBSERVER_PEERS", value: pulumi.interpolate`${WEBSERVER_PEERS_SERVICE}.${args.namespace}.svc.cluster.local` },
-                    { name: "DAGSTER_WEBSERVER_PORT", value: String(args.webserverPort) },
-                    { name: "DAGSTER_WEBSERVER_REPLICAS", value: String(args.webserverReplicas) },
-                    { name: "EXPECTED_LOCATIONS", value: [...args.expectedLocations].sort().join(",") },
-                    { name: "VERIFY_TIMEOUT_SECONDS", value: String(args.timeoutSeconds) },
-                    { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
-                  ],
-                  resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi" } },
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
-                  volumeMounts: [{ name: "verifier", mountPath: "/verifier", readOnly: true }],
-                },
-              ],
-              volumes: [{ name: "verifier", configMap: { name: this.jobName } }],
-            },
-          },
-        },
-      },
-      {
-        parent: this,
-        dependsOn: [script, peers, ...args.dependsOn],
-        // Pulumi's default wait for a Job is 10 minutes; the verifier may take its whole timeout
-        // plus pod start-up on a node Autopilot has to add.
-        customTimeouts: { create: `${args.timeoutSeconds + 300}s`, update: `${args.timeoutSeconds + 300}s` },
-      },
-    );
+    this.job = new k8s.batch.v1.Job(name, { metadata: this.jobMetadata(args, labels), spec: this.jobSpec(args, labels) }, {
+      parent: this,
+      dependsOn: [script, peers, ...args.dependsOn],
+      // Pulumi's default wait for a Job is 10 minutes; the verifier may take its whole timeout
+      // plus pod start-up on a node Autopilot has to add.
+      customTimeouts: { create: `${args.timing.totalSeconds + 300}s`, update: `${args.timing.totalSeconds + 300}s` },
+    });
     this.registerOutputs({ job: this.jobName });
+  }
+
+  private jobMetadata(args: WorkspaceVerificationArgs, labels: Record<string, string>): k8s.types.input.meta.v1.ObjectMeta {
+    return {
+      name: this.jobName,
+      namespace: args.namespace,
+      labels,
+      // After a failed verification the same workspace keeps the same Job name: replace the
+      // failed Job on the next `pulumi up` (once the location is fixed) instead of waiting on it.
+      annotations: { "pulumi.com/replaceUnready": "true" },
+    };
+  }
+
+  private jobSpec(args: WorkspaceVerificationArgs, labels: Record<string, string>): k8s.types.input.batch.v1.JobSpec {
+    return {
+      backoffLimit: 0,
+      activeDeadlineSeconds: args.timing.totalSeconds + 120,
+      ttlSecondsAfterFinished: VERIFY_JOB_TTL_SECONDS,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: "Never",
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              name: "verify",
+              image: args.image,
+              command: ["python3", "/verifier/verify_workspace.py"],
+              env: verifierEnv({ ...args, namespace: args.namespaceName }),
+              resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi" } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+              volumeMounts: [
+                { name: "verifier", mountPath: "/verifier", readOnly: true },
+                // Without subPath, like the webserver's: the kubelet updates both the same way.
+                { name: "workspace", mountPath: WORKSPACE_MOUNT_DIR, readOnly: true },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "verifier", configMap: { name: this.jobName } },
+            { name: "workspace", configMap: { name: args.workspaceConfigMap } },
+          ],
+        },
+      },
+    };
   }
 }

@@ -23,7 +23,7 @@ export function readDagster(c: ConfigReader): DagsterSettings {
     workspaceRollout: c.enumValue<"reload" | "restart">("workspaceRollout"),
     helmTimeoutSeconds: c.int("helmTimeoutSeconds"),
     runJobTtlSeconds: c.int("runJobTtlSeconds"),
-    verify: { image: verifyImageRaw ?? `${systemImage.repository}:${systemImage.tag}`, timeoutSeconds: c.int("verifyTimeoutSeconds") },
+    verify: { image: verifyImageRaw ?? `${systemImage.repository}:${systemImage.tag}`, timeoutSeconds: c.int("verifyTimeoutSeconds"), secondsPerLocation: c.int("verifySecondsPerLocation") },
   };
 }
 

@@ -86,6 +86,11 @@ export const CONFIG_KEYS = {
   previewStack: { type: "string", doc: "org/project/stack of the preview environment, the only stack pr-<N> stacks read (StackReference)." },
   commitSha: { type: "string", doc: "Branch stacks: the pull request's head commit (set by CI)." },
   branch: { type: "string", default: "", doc: "Branch stacks: the pull request's git branch (set by CI)." },
+  commitTimestamp: { type: "string", doc: "Branch stacks: the head commit's time, Unix seconds (git log -1 --format=%ct; set by CI)." },
+  commitAuthorName: { type: "string", doc: "Branch stacks: the head commit's author name (git log -1 --format=%an; set by CI)." },
+  commitAuthorEmail: { type: "string", doc: "Branch stacks: the head commit's author email (git log -1 --format=%ae; set by CI)." },
+  commitMessage: { type: "string", doc: "Branch stacks: the head commit's subject line (git log -1 --format=%s; set by CI); only its first line is used." },
+  gitRepository: { type: "string", doc: "Branch stacks: the repository's name, e.g. acme/dagster-platform (GITHUB_REPOSITORY or CI_PROJECT_PATH; set by CI)." },
   branchLocations: { type: "string", default: "all", doc: "Branch stacks: `all`, or a comma-separated list of the locations to run." },
   recloneOnDeploy: { type: "bool", default: true, doc: "Branch stacks: re-clone production (DROP_BRANCH, then CREATE_BRANCH) whenever commitSha changes." },
   branchSecretNames: { type: "string", default: "", doc: "Project config: comma-separated Secrets branches may use; a location referencing another is refused in a branch. Values: the preview stack's branchSecretValues." },
@@ -104,7 +109,8 @@ export const CONFIG_KEYS = {
 
   // Workspace verification
   verifyImage: { type: "string", doc: "Image of the workspace verification Job. Default: the system image (has Python, no downloads)." },
-  verifyTimeoutSeconds: { type: "int", default: 600, min: 30, max: 3600, doc: "How long the verification Job waits for every location to load." },
+  verifyTimeoutSeconds: { type: "int", default: 600, min: 30, max: 3600, doc: "How long the verification Job waits for the kubelet and the code servers, before the per-location part." },
+  verifySecondsPerLocation: { type: "int", default: 10, min: 1, max: 600, doc: "Added to verifyTimeoutSeconds per location and webserver replica; one reloadWorkspace may take 60 s + this per location." },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

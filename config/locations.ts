@@ -5,6 +5,7 @@ import { Problem } from "../locations/problems";
 import { didYouMean } from "../locations/suggest";
 import { CodeLocation } from "../locations/types";
 import { ValidationContext } from "../locations/validate";
+import { CONTAINER_CONTEXT_ENV } from "../render/containerContext";
 import { DAGSTER_CLOUD_ENV_KEYS, Deployment } from "../render/deployment";
 import { SNOWFLAKE_ENV_KEYS } from "../render/snowflake";
 import { ConfigReader } from "./reader";
@@ -15,7 +16,7 @@ import { ConfigReader } from "./reader";
  */
 export function readLocations(c: ConfigReader, deployment: Deployment, snowflakeOn: boolean, problems: Problem[]): CodeLocation[] {
   const ctx: ValidationContext = {
-    reservedEnv: new Set<string>([...DAGSTER_CLOUD_ENV_KEYS, ...(snowflakeOn ? SNOWFLAKE_ENV_KEYS : [])]),
+    reservedEnv: new Set<string>([...DAGSTER_CLOUD_ENV_KEYS, ...Object.values(CONTAINER_CONTEXT_ENV), ...(snowflakeOn ? SNOWFLAKE_ENV_KEYS : [])]),
     reservedEnvPrefixes: ["DAGSTER_CLOUD_"],
     reservedServiceNames: new Set(reservedServiceNames()),
   };

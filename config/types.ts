@@ -30,7 +30,7 @@ export interface PlatformConfig {
   branch?: BranchConfig;
   /** The preview stack only: what it provides to branches. */
   preview?: PreviewConfig;
-  verify: { image: string; timeoutSeconds: number };
+  verify: { image: string; timeoutSeconds: number; secondsPerLocation: number };
   /** Secret keys planned with placeholders (offline plans only; always empty for real runs). */
   secretPlaceholders: string[];
 }

@@ -46,6 +46,8 @@ export interface CodeLocation {
   secrets: string[];
   configMaps: string[];
   resources?: ResourceRequirements;
+  /** What each run launched from this location gets; the platform's `runs` profile when unset. */
+  runResources?: ResourceRequirements;
   nodeSelector: Record<string, string>;
   tolerations: Toleration[];
   labels: Record<string, string>;

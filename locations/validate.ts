@@ -9,7 +9,7 @@ import { CodeLocation, CodeTarget, DEFAULT_PORT, GitMetadata, PullPolicy, Resour
 /** Every key a code-location file may have. */
 export const LOCATION_KEYS = [
   "image", "imagePullPolicy", "module", "package", "file", "attribute", "workingDirectory", "port",
-  "codeServer", "env", "secrets", "configMaps", "resources", "nodeSelector", "tolerations", "labels",
+  "codeServer", "env", "secrets", "configMaps", "resources", "runResources", "nodeSelector", "tolerations", "labels",
   "annotations", "includeConfigInLaunchedRuns", "git",
 ] as const;
 
@@ -246,7 +246,8 @@ export function validateLocation(
   });
   const secrets = r.nameList(doc, "secrets", "secrets", "Secret");
   const configMaps = r.nameList(doc, "configMaps", "configMaps", "ConfigMap");
-  const resources = readResources(r, doc);
+  const resources = readResources(r, doc, "resources");
+  const runResources = readResources(r, doc, "runResources");
   const nodeSelector = r.stringMap(doc, "nodeSelector", "nodeSelector", qualifiedNameError, labelValueError);
   const tolerations = readTolerations(r, doc);
   const labels = r.stringMap(
@@ -268,6 +269,7 @@ export function validateLocation(
   if (attribute !== undefined) location.attribute = attribute;
   if (workingDirectory !== undefined) location.workingDirectory = workingDirectory;
   if (resources !== undefined) location.resources = resources;
+  if (runResources !== undefined) location.runResources = runResources;
   if (git !== undefined) location.git = git;
   return { location, problems: [] };
 }
@@ -291,25 +293,26 @@ function readPort(r: Reader, doc: Dict): number {
   return v;
 }
 
-function readResources(r: Reader, doc: Dict): ResourceRequirements | undefined {
-  const v = doc.resources;
+/** `resources` (the code server's) or `runResources` (each run's): the same shape and checks. */
+function readResources(r: Reader, doc: Dict, key: "resources" | "runResources"): ResourceRequirements | undefined {
+  const v = doc[key];
   if (v === undefined || v === null) return undefined;
   if (!isDict(v)) {
-    r.add("resources", `${show(v)} is not a mapping`, "write requests: and limits: mappings, e.g. {requests: {cpu: 250m, memory: 512Mi}}");
+    r.add(key, `${show(v)} is not a mapping`, "write requests: and limits: mappings, e.g. {requests: {cpu: 250m, memory: 512Mi}}");
     return undefined;
   }
-  r.unknownKeys(v, RESOURCE_KEYS, "resources.");
+  r.unknownKeys(v, RESOURCE_KEYS, `${key}.`);
   const out: ResourceRequirements = {};
   for (const kind of RESOURCE_KEYS as ("requests" | "limits")[]) {
     const section = v[kind];
     if (section === undefined || section === null) continue;
     if (!isDict(section)) {
-      r.add(`resources.${kind}`, `${show(section)} is not a mapping`, "write resource: quantity pairs, e.g. cpu: 250m");
+      r.add(`${key}.${kind}`, `${show(section)} is not a mapping`, "write resource: quantity pairs, e.g. cpu: 250m");
       continue;
     }
     const values: Record<string, string> = {};
     for (const [res, q] of Object.entries(section)) {
-      const field = `resources.${kind}.${res}`;
+      const field = `${key}.${kind}.${res}`;
       if (!["cpu", "memory", "ephemeral-storage"].includes(res) && !res.includes("/")) {
         const guess = didYouMean(res, ["cpu", "memory", "ephemeral-storage"]);
         r.add(field, `unknown resource "${res}"`, guess ? `did you mean "${guess}"?` : "use cpu, memory, ephemeral-storage or an extended resource such as nvidia.com/gpu");
@@ -328,7 +331,7 @@ function readResources(r: Reader, doc: Dict): ResourceRequirements | undefined {
     const req = out.requests?.[res];
     const lim = out.limits?.[res];
     if (req !== undefined && lim !== undefined && (parseQuantity(req) ?? 0) > (parseQuantity(lim) ?? 0)) {
-      r.add(`resources.requests.${res}`, `the request ${req} is larger than the limit ${lim}`, "Kubernetes rejects such a pod; raise the limit or lower the request");
+      r.add(`${key}.requests.${res}`, `the request ${req} is larger than the limit ${lim}`, "Kubernetes rejects such a pod; raise the limit or lower the request");
     }
   }
   return out;

@@ -13,6 +13,7 @@ import { PlatformConfig } from "../config";
 import { dagsterCloudEnv } from "../render/deployment";
 import { SNOWFLAKE_SECRET_NAME } from "../render/snowflake";
 import { PostgresConnection, WORKLOAD_IDENTITY_ANNOTATION, WorkspaceRollout, defsStateBasePath } from "../render/systemValues";
+import { verificationTiming } from "../render/verification";
 import { renderWorkspaceYaml, sha256, workspaceEntries } from "../render/workspace";
 import { StackOutputs } from "./outputs";
 import { Storage } from "./storage";
@@ -63,7 +64,6 @@ export function deployDagster(cfg: PlatformConfig, args: DagsterArgs): StackOutp
   const workspaceYaml = renderWorkspaceYaml(workspaceEntries(cfg.locations));
   const workspaceChecksum = sha256(workspaceYaml);
   const workspaceConfigMapName = `${sys.fullname}-workspace`;
-  const workspace = new WorkspaceConfigMap("workspace", { namespace: args.namespace, configMapName: workspaceConfigMapName, workspaceYaml }, onK8s);
   const rollout: WorkspaceRollout = cfg.workspaceRollout === "restart" ? { mode: "restart", workspaceChecksum } : { mode: "reload" };
   const chart = { version: cfg.chart.version, repository: cfg.chart.repository };
 
@@ -77,6 +77,7 @@ export function deployDagster(cfg: PlatformConfig, args: DagsterArgs): StackOutp
           timeoutSeconds: cfg.helmTimeoutSeconds,
           values: {
             location,
+            namespace: cfg.namespace,
             platformEnv: { ...dagsterCloudEnv(d, location.git), ...args.platformEnv },
             platformSecrets: args.platformSecrets.length > 0 ? [SNOWFLAKE_SECRET_NAME] : [],
             defaultResources: cfg.size.codeServer,
@@ -84,6 +85,14 @@ export function deployDagster(cfg: PlatformConfig, args: DagsterArgs): StackOutp
         },
         { provider: args.kubernetes, dependsOn: [args.postgresSecret, userCodeAccount, ...args.platformSecrets, ...args.waitFor] },
       ),
+  );
+
+  // A location enters the workspace only once its release succeeded: a release that fails (Helm
+  // rolls it back, atomic) stops `pulumi up` before prod's webserver is told about it.
+  const workspace = new WorkspaceConfigMap(
+    "workspace",
+    { namespace: args.namespace, configMapName: workspaceConfigMapName, workspaceYaml },
+    { ...onK8s, dependsOn: locations.map((l) => l.release) },
   );
 
   const system = new DagsterSystem(
@@ -127,14 +136,21 @@ export function deployDagster(cfg: PlatformConfig, args: DagsterArgs): StackOutp
       "verify-workspace",
       {
         namespace: args.namespace,
+        namespaceName: cfg.namespace,
         image: cfg.verify.image,
-        timeoutSeconds: cfg.verify.timeoutSeconds,
+        timing: verificationTiming({
+          baseSeconds: cfg.verify.timeoutSeconds,
+          secondsPerLocation: cfg.verify.secondsPerLocation,
+          locations: cfg.locations.length,
+          replicas: cfg.size.webserverReplicas,
+        }),
         graphqlUrl: `http://${sys.webserverService}.${cfg.namespace}.svc.cluster.local:80/graphql`,
         webserverPodSelector: { "app.kubernetes.io/name": "dagster", "app.kubernetes.io/instance": sys.release, component: "dagster-webserver" },
         webserverReplicas: cfg.size.webserverReplicas,
         webserverPort: 80,
         expectedLocations: cfg.locations.map((l) => l.name),
         workspaceYaml,
+        workspaceConfigMap: workspaceConfigMapName,
         script: fs.readFileSync(VERIFIER_PATH, "utf8"),
         dependsOn: [workspace, system, ...locations],
       },

@@ -6,6 +6,8 @@ export const POSTGRES_SECRET_NAME = "dagster-postgresql-secret";
 /** Pod annotation that rolls the webserver and daemon when the workspace changes (restart mode). */
 export const WORKSPACE_CHECKSUM_ANNOTATION = "dagster-platform/workspace-checksum";
 export const WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account";
+/** SQLAlchemy URL scheme of the instance's storages (chart value postgresql.postgresqlScheme). */
+export const POSTGRES_SCHEME = "postgresql+psycopg2";
 
 /** Where versioned defs state lives in its bucket: the instance and CI's refresh must agree. */
 export function defsStateBasePath(bucket: string): string {
@@ -108,6 +110,10 @@ export function renderSystemValues(input: SystemValuesInput): Record<string, unk
       postgresqlPassword: "",
       postgresqlDatabase: input.postgres.database,
       postgresqlParams: input.postgres.params,
+      // Name the driver dagster-postgres depends on (psycopg2): SQLAlchemy 2.1 maps a bare
+      // postgresql:// to psycopg 3, which no Dagster package installs, and every process that
+      // loads the instance then fails with "No module named 'psycopg'" (found by the rehearsal).
+      postgresqlScheme: POSTGRES_SCHEME,
       service: { port: input.postgres.port },
     },
     generatePostgresqlPasswordSecret: false,

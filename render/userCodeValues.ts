@@ -1,10 +1,13 @@
 import { chartImage } from "../locations/image";
+import { containerContextEnvName, renderContainerContext } from "./containerContext";
 import { CodeLocation, ResourceRequirements } from "../locations/types";
 import { USER_CODE_SERVICE_ACCOUNT } from "../chart/names";
 import { DAGSTER_HOME, POSTGRES_SECRET_NAME } from "./systemValues";
 
 export interface UserCodeValuesInput {
   location: CodeLocation;
+  /** The namespace runs are launched in (the deployment's). */
+  namespace: string;
   /** Platform variables (DAGSTER_CLOUD_*): merged over the file's env, which may not set them. */
   platformEnv: Record<string, string>;
   /** Secrets the platform manages for every location (e.g. Snowflake credentials). */
@@ -34,13 +37,17 @@ function sorted<T>(obj: Record<string, T>): Record<string, T> {
 export function renderUserCodeValues(input: UserCodeValuesInput): Record<string, unknown> {
   const { location } = input;
   const args = codeTargetArgs(location);
+  const context = renderContainerContext(input);
+  const contextEnv: Record<string, string> = context ? { [containerContextEnvName(location)]: JSON.stringify(context) } : {};
   const deployment: Record<string, unknown> = {
     name: location.name,
     image: { ...chartImage(location.image), pullPolicy: location.imagePullPolicy },
     [location.codeServer ? "codeServerArgs" : "dagsterApiGrpcArgs"]: args,
     port: location.port,
-    includeConfigInLaunchedRuns: { enabled: location.includeConfigInLaunchedRuns },
-    env: sorted({ ...location.env, ...input.platformEnv }),
+    // The platform renders the runs' container context itself (render/containerContext.ts): the
+    // chart's would give every run the code server's resources.
+    includeConfigInLaunchedRuns: { enabled: false },
+    env: sorted({ ...location.env, ...input.platformEnv, ...contextEnv }),
     envConfigMaps: location.configMaps.map((name) => ({ name })),
     envSecrets: [
       ...input.platformSecrets.map((name) => ({ name })),

@@ -9,7 +9,6 @@ import { strict as assert } from "assert";
 import { parse } from "yaml";
 import { LOCATION_NAME_MAX } from "../chart/names";
 import { isPinned, parseImage } from "../locations/image";
-import { defsStateBasePath, renderSystemValues, SystemValuesInput } from "../render/systemValues";
 import { runStep } from "./helpers/ci/runStep";
 import { byFile as findWorkflow, findJob, loadWorkflows, Step, Workflow } from "./helpers/ci/workflows";
 import { asDict, str } from "./helpers/ci/yaml";
@@ -71,22 +70,16 @@ describe("code-location.yml (reusable)", () => {
     assert.equal(runStep(check, { ...env, STATE_BACKED: "false", REFRESH_PROVIDER: "", REFRESH_SERVICE_ACCOUNT: "" }).status, 0, "not needed when not state-backed");
   });
 
-  it("refreshes defs state as its own identity, then builds as the pusher, into the storage the platform configures", () => {
+  it("refreshes defs state as its own identity into a throwaway instance with no defs_state_storage, then builds as the pusher", () => {
     const write = step((s) => /dagster\.yaml/.test(s.run ?? "") && /<<EOF/.test(s.run ?? ""), "writing dagster.yaml");
     const heredoc = /<<EOF\n([\s\S]*?)\nEOF/.exec(write.run ?? "");
     assert.ok(heredoc);
-    const generated = asDict(parse(heredoc[1].replace(/\$\{DEFS_STATE_BUCKET\}/g, "acme-defs")));
-    const input: SystemValuesInput = {
-      workspaceConfigMap: "ws",
-      rollout: { mode: "reload" },
-      postgres: { host: "h", port: 5432, database: "d", user: "u", params: {} },
-      image: { repository: "r", tag: "t" },
-      resources: { webserver: {}, daemon: {}, runs: {} },
-      webserverReplicas: 1,
-      defsStateBasePath: defsStateBasePath("acme-defs"),
-      runJobTtlSeconds: 60,
-    };
-    assert.deepEqual(generated.defs_state_storage, asDict(asDict(renderSystemValues(input).additionalInstanceConfig).defs_state_storage));
+    // Versioned state's latest-version pointer lives in the instance's run storage (Dagster 1.13.19,
+    // test/e2e/11-rehearse-runs.e2e.ts): written from CI it would never reach the deployment, so the
+    // refresh must not name the platform's storage at all.
+    const generated = asDict(parse(heredoc[1].replace(/^ {10}/gm, "")));
+    assert.equal(generated.defs_state_storage, undefined);
+    assert.doesNotMatch(write.run ?? "", /gs:\/\/|DEFS_STATE_BUCKET/);
     const refreshAuth = byId("refresh-auth");
     assert.equal(str(refreshAuth.with.service_account), "${{ inputs.refresh-service-account }}");
     assert.equal(str(refreshAuth.with.workload_identity_provider), "${{ inputs.refresh-workload-identity-provider }}");

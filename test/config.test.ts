@@ -45,6 +45,17 @@ describe("stack configuration", () => {
     assert.match(text, /ingress: "public" is not one of none, iap, internal/);
   });
 
+  it("a branch stack takes the head commit's metadata from CI (Dagster+ variables); prod refuses it", () => {
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    const commit = { commitTimestamp: "1724871941", commitAuthorName: "Ada", commitAuthorEmail: "ada@example.com", commitMessage: "Better attribution\n\nLong body", gitRepository: "acme/dagster-platform" };
+    const branch = { ...K8S_ONLY, "gcp:project": "acme-data-prod", "gcp:region": "europe-west4", commitSha: sha, previewStack: "organization/dagster-platform/preview", ...commit };
+    const cfg = parsePlatformConfig(raw("pr-42", branch, ["postgresPassword"]));
+    assert.equal(cfg.deployment.kind, "branch");
+    assert.deepEqual(cfg.deployment.kind === "branch" && cfg.deployment.commit, { timestamp: "1724871941", authorName: "Ada", authorEmail: "ada@example.com", message: "Better attribution", repository: "acme/dagster-platform" });
+    assert.match(problems(raw("pr-42", { ...branch, commitTimestamp: "yesterday" }, ["postgresPassword"])), /commitTimestamp: "yesterday" is not a Unix time in seconds/);
+    assert.match(problems(raw("staging", { ...K8S_ONLY, commitAuthorName: "Ada" }, ["postgresPassword"])), /commitAuthorName: is set on a non-branch stack/);
+  });
+
   it("GCP features need gcp:project and gcp:region", () => {
     const text = problems(raw("staging", { postgresHost: "x" }));
     assert.match(text, /gcp:project: is not set, and this stack plans GCP resources/);

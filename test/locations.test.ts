@@ -65,6 +65,11 @@ describe("repos/ validation", () => {
   it("an env key the platform sets", () => refuses(`${GOOD}env: {DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT: "1"}\n`, /set by the platform/));
   it("a request above its limit", () => refuses(`${GOOD}resources: {requests: {memory: 2Gi}, limits: {memory: 1Gi}}\n`, /larger than the limit/));
   it("a malformed quantity", () => refuses(`${GOOD}resources: {requests: {cpu: lots}}\n`, /not a Kubernetes quantity/));
+  it("run resources with a request above the limit, or a malformed quantity", () => {
+    refuses(`${GOOD}runResources: {requests: {memory: 8Gi}, limits: {memory: 4Gi}}\n`, /runResources\.requests\.memory: the request 8Gi is larger than the limit 4Gi/);
+    refuses(`${GOOD}runResources: {limits: {memory: lots}}\n`, /runResources\.limits\.memory: "lots" is not a Kubernetes quantity/);
+    refuses(`${GOOD}runResources: {limit: {memory: 1Gi}}\n`, /runResources\.limit: unknown key "limit".*did you mean "limits"/);
+  });
   it("a label the chart sets itself", () => refuses(`${GOOD}labels: {component: x}\n`, /set by the chart itself/));
   it("a toleration with an unknown effect", () => refuses(`${GOOD}tolerations: [{key: k, operator: Exists, effect: Never}]\n`, /not a taint effect/));
 

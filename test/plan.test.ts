@@ -4,6 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -106,6 +107,29 @@ describe("offline plan of the core program", function () {
 
     it("bumping one image changes that one release and nothing else", () => {
       assert.deepEqual(changed(two, bumped), { added: [], removed: [], modified: ["kubernetes:helm.sh/v3:Release code-beta"] });
+    });
+
+    it("a location enters the workspace ConfigMap only after its release succeeded", () => {
+      const deps = find(three, "kubernetes:core/v1:ConfigMap", "workspace").options.dependsOn;
+      for (const d of ["code-alpha", "code-beta", "code-gamma"]) assert.ok(deps.includes(d), `the workspace waits for ${d}: ${deps.join(", ")}`);
+    });
+
+    it("the Job mounts the workspace ConfigMap, waits for this workspace's content, and its timeout grows with locations x replicas", () => {
+      const pod = (verifyJob(three).inputs.spec as { template: { spec: Values } }).template.spec as {
+        containers: { env: { name: string; value: string }[]; volumeMounts: { name: string; mountPath: string }[] }[];
+        volumes: { name: string; configMap: { name: string } }[];
+      };
+      const env = Object.fromEntries(pod.containers[0].env.map((e) => [e.name, e.value]));
+      const workspaceCm = find(three, "kubernetes:core/v1:ConfigMap", "workspace").inputs as { metadata: { name: string }; data: Values };
+      const volume = pod.volumes.find((v) => v.configMap.name === workspaceCm.metadata.name);
+      assert.ok(volume, "the workspace ConfigMap is a volume of the Job");
+      const mount = pod.containers[0].volumeMounts.find((m) => m.name === volume.name);
+      assert.equal(`${mount?.mountPath}/workspace.yaml`, env.WORKSPACE_FILE);
+      assert.equal(env.EXPECTED_WORKSPACE_SHA256, createHash("sha256").update(String(workspaceCm.data["workspace.yaml"])).digest("hex"));
+      const replicas = Number(env.DAGSTER_WEBSERVER_REPLICAS);
+      assert.equal(Number(env.VERIFY_TIMEOUT_SECONDS), 600 + 10 * 3 * replicas);
+      assert.equal(env.VERIFY_RELOAD_SECONDS_PER_LOCATION, "10");
+      assert.equal((verifyJob(three).inputs.spec as Values).activeDeadlineSeconds, 600 + 10 * 3 * replicas + 120);
     });
 
     it("the system values carry no checksum annotation", () => {

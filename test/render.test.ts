@@ -80,12 +80,37 @@ describe("renderers", () => {
       assert.deepEqual(codeTargetArgs(loc("a", { target: { kind: "file", value: "/app/defs.py" } })), ["--python-file", "/app/defs.py"]);
     });
     it("code-server mode uses codeServerArgs; platform env wins over nothing, secrets follow the platform's", () => {
-      const v = renderUserCodeValues({ location: loc("a", { codeServer: true, env: { B: "2" }, secrets: ["own"] }), platformEnv: { A: "1" }, platformSecrets: ["dagster-snowflake"], defaultResources: PROD_SIZE.codeServer }) as { deployments: Record<string, unknown>[] };
+      const v = renderUserCodeValues({ location: loc("a", { codeServer: true, env: { B: "2" }, secrets: ["own"] }), platformEnv: { A: "1" }, platformSecrets: ["dagster-snowflake"], defaultResources: PROD_SIZE.codeServer, namespace: "dagster-pr-7" }) as { deployments: Record<string, unknown>[] };
       const d = v.deployments[0];
       assert.ok("codeServerArgs" in d && !("dagsterApiGrpcArgs" in d));
-      assert.deepEqual(d.env, { A: "1", B: "2" });
+      assert.deepEqual(Object.keys(d.env as Record<string, string>), ["A", "B", "DAGSTER_CONTAINER_CONTEXT"]);
       assert.deepEqual(d.envSecrets, [{ name: "dagster-snowflake" }, { name: "own" }], "required, never optional");
       assert.deepEqual(d.resources, PROD_SIZE.codeServer);
+    });
+    it("runs get the location's runResources, never the code server's resources; the chart's own context is off", () => {
+      const server = { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } };
+      const runs = { requests: { cpu: "1", memory: "4Gi" }, limits: { memory: "8Gi" } };
+      const context = (over: Partial<CodeLocation>) => {
+        const input = { location: loc("etl", { resources: server, secrets: ["etl-tokens"], configMaps: ["etl-settings"], labels: { team: "m" }, ...over }), platformEnv: {}, platformSecrets: ["dagster-snowflake"], defaultResources: PROD_SIZE.codeServer, namespace: "dagster" };
+        const d = (renderUserCodeValues(input) as { deployments: Record<string, unknown>[] }).deployments[0];
+        assert.deepEqual(d.includeConfigInLaunchedRuns, { enabled: false });
+        const raw = (d.env as Record<string, string>).DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT;
+        return raw === undefined ? undefined : (JSON.parse(raw) as { k8s: Record<string, unknown> }).k8s;
+      };
+      assert.deepEqual(context({ runResources: runs }), {
+        image_pull_policy: "IfNotPresent", env_config_maps: ["code-etl-dagster-user-deployments-etl-user-env", "etl-settings"], env_secrets: ["dagster-snowflake", "etl-tokens"],
+        labels: { team: "m" }, resources: runs, namespace: "dagster", service_account_name: "dagster-user-code",
+      });
+      assert.equal(context({})?.resources, undefined, "no runResources: the run launcher's runs profile applies");
+      assert.deepEqual(context({ includeConfigInLaunchedRuns: false, runResources: runs }), { resources: runs });
+      assert.equal(context({ includeConfigInLaunchedRuns: false }), undefined);
+    });
+    it("a branch's runs require the location's Secrets too (the branch copies them into its namespace)", () => {
+      const input = { location: loc("etl", { secrets: ["etl-tokens"] }), platformEnv: {}, platformSecrets: ["dagster-snowflake"], defaultResources: PROD_SIZE.codeServer, namespace: "dagster-pr-7" };
+      const d = (renderUserCodeValues(input) as { deployments: Record<string, unknown>[] }).deployments[0];
+      const k8s = (JSON.parse((d.env as Record<string, string>).DAGSTER_CLI_API_GRPC_CONTAINER_CONTEXT) as { k8s: Record<string, unknown> }).k8s;
+      assert.deepEqual(k8s.env_secrets, ["dagster-snowflake", "etl-tokens"]);
+      assert.equal(k8s.namespace, "dagster-pr-7");
     });
   });
 
@@ -111,11 +136,27 @@ describe("renderers", () => {
         assert.match(s, /^[A-Z][A-Z0-9_]*$/);
       }));
     });
-    it("Dagster+ variables", () => {
-      assert.deepEqual(dagsterCloudEnv({ kind: "branch", stack: "pr-7", pullRequest: 7, commitSha: "abc1234", branch: "feat" }), {
-        DAGSTER_CLOUD_DEPLOYMENT_NAME: "pr-7", DAGSTER_CLOUD_GIT_BRANCH: "feat", DAGSTER_CLOUD_GIT_SHA: "abc1234", DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT: "1", DAGSTER_CLOUD_PULL_REQUEST_ID: "7",
+    it("Dagster+ variables: every one Dagster+ sets in a branch, from the pull request's head", () => {
+      const commit = { timestamp: "1724871941", authorName: "Ada", authorEmail: "ada@example.com", message: "Better attribution", repository: "acme/dagster-platform" };
+      assert.deepEqual(dagsterCloudEnv({ kind: "branch", stack: "pr-7", pullRequest: 7, commitSha: "abc1234", branch: "feat", commit }), {
+        DAGSTER_CLOUD_DEPLOYMENT_NAME: "pr-7", DAGSTER_CLOUD_GIT_AUTHOR_EMAIL: "ada@example.com", DAGSTER_CLOUD_GIT_AUTHOR_NAME: "Ada", DAGSTER_CLOUD_GIT_BRANCH: "feat",
+        DAGSTER_CLOUD_GIT_MESSAGE: "Better attribution", DAGSTER_CLOUD_GIT_REPO: "acme/dagster-platform", DAGSTER_CLOUD_GIT_SHA: "abc1234", DAGSTER_CLOUD_GIT_TIMESTAMP: "1724871941",
+        DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT: "1", DAGSTER_CLOUD_PULL_REQUEST_ID: "7", DAGSTER_CLOUD_PULL_REQUEST_STATUS: "OPEN",
       });
-      assert.equal(dagsterCloudEnv({ kind: "prod", stack: "prod" }, { sha: "def5678" }).DAGSTER_CLOUD_GIT_SHA, "def5678");
+    });
+    it("Dagster+ variables: a location built from its own commit does not get the pull request's author, time or message", () => {
+      const d = { kind: "branch" as const, stack: "pr-7", pullRequest: 7, commitSha: "abc1234", branch: "feat", commit: { authorName: "Ada", timestamp: "1", message: "m", repository: "acme/platform" } };
+      const env = dagsterCloudEnv(d, { sha: "def5678", repository: "https://github.com/acme/etl" });
+      assert.equal(env.DAGSTER_CLOUD_GIT_SHA, "def5678");
+      assert.equal(env.DAGSTER_CLOUD_GIT_REPO, "https://github.com/acme/etl");
+      assert.deepEqual([env.DAGSTER_CLOUD_GIT_AUTHOR_NAME, env.DAGSTER_CLOUD_GIT_TIMESTAMP, env.DAGSTER_CLOUD_GIT_MESSAGE], ["", "", ""]);
+    });
+    it("Dagster+ variables: prod has every key, empty unless the location's own git says", () => {
+      const env = dagsterCloudEnv({ kind: "prod", stack: "prod" }, { sha: "def5678" });
+      assert.equal(env.DAGSTER_CLOUD_GIT_SHA, "def5678");
+      assert.equal(env.DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT, "0");
+      assert.deepEqual(Object.keys(env).sort(), Object.keys(dagsterCloudEnv({ kind: "branch", stack: "pr-1", pullRequest: 1, commitSha: "a", branch: "b" })).sort());
+      assert.equal(env.DAGSTER_CLOUD_PULL_REQUEST_STATUS, "");
     });
     it("kubeconfig uses the gcloud auth plugin and no static credential; public key body without armour", () => {
       const kc = parse(gkeKubeconfig({ contextName: "gke_p_r_c", endpoint: "1.2.3.4", caCertificate: "Q0E=" })) as { users: { user: { exec: { command: string } } }[] };

@@ -62,8 +62,11 @@ function asPostgresUser(): { uid: number; gid: number } | undefined {
   return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
 
-/** Starts a fresh server on a free loopback port; `stop()` shuts it down and removes its data. */
-export async function startPostgres(opts: { host?: string; log?: (line: string) => void } = {}): Promise<PostgresServer> {
+/**
+ * Starts a fresh server on loopback (a free port unless `port` is given); `stop()` shuts it down
+ * and removes its data. `settings` are extra server settings (`-c name=value`), e.g. ssl=on.
+ */
+export async function startPostgres(opts: { host?: string; port?: number; settings?: Record<string, string>; log?: (line: string) => void } = {}): Promise<PostgresServer> {
   const binDir = ensurePostgresInstalled(opts.log);
   const host = opts.host ?? "127.0.0.1";
   const owner = asPostgresUser();
@@ -73,9 +76,10 @@ export async function startPostgres(opts: { host?: string; log?: (line: string) 
   if (owner) for (const d of [dataDir, socketDir]) fs.chownSync(d, owner.uid, owner.gid);
   const run = (cmd: string, args: string[]) => execFileSync(path.join(binDir, cmd), args, { stdio: "pipe", ...(owner ?? {}) });
   run("initdb", ["-D", path.join(dataDir, "data"), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
-  const port = await freePort(host);
+  const port = opts.port ?? (await freePort(host));
+  const settings = Object.entries(opts.settings ?? {}).map(([k, v]) => ` -c ${k}=${v}`).join("");
   const logFile = path.join(dataDir, "server.log");
-  run("pg_ctl", ["-D", path.join(dataDir, "data"), "-l", logFile, "-w", "-t", "60", "-o", `-h ${host} -p ${port} -k ${socketDir} -c fsync=off -c max_connections=400`, "start"]);
+  run("pg_ctl", ["-D", path.join(dataDir, "data"), "-l", logFile, "-w", "-t", "60", "-o", `-h ${host} -p ${port} -k ${socketDir} -c fsync=off -c max_connections=400${settings}`, "start"]);
   let stopped = false;
   return {
     host,
