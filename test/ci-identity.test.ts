@@ -10,12 +10,12 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { deployerProblems, prodDeployerJobs, pullRequestJobProblems } from "./helpers/ci/identityChecks";
+import { deployerProblems, privilegedCacheProblems, prodDeployerJobs, pullRequestJobProblems } from "./helpers/ci/identityChecks";
 import { commentProblems, disasterRecoveryProblems, previewBeforeUpProblems, trustedPolicyProblems } from "./helpers/ci/pipelineChecks";
 import { loadFixtureWorkflow, loadWorkflows, readWorkflow, Workflow } from "./helpers/ci/workflows";
 import { expectNone, expectSome, ROOT } from "./helpers/ci/yaml";
 
-const RULES: ((wf: Workflow) => string[])[] = [deployerProblems, pullRequestJobProblems, trustedPolicyProblems, previewBeforeUpProblems, commentProblems, disasterRecoveryProblems];
+const RULES: ((wf: Workflow) => string[])[] = [deployerProblems, pullRequestJobProblems, privilegedCacheProblems, trustedPolicyProblems, previewBeforeUpProblems, commentProblems, disasterRecoveryProblems];
 const allRules = (wf: Workflow) => RULES.flatMap((r) => r(wf));
 
 const real = (name: string) => path.join(".github", "workflows", name);
@@ -86,6 +86,13 @@ describe("CI identities (GitHub)", () => {
       ["the preview stack's up without its preview", "preview.yml", "          command: preview\n          stack-name: preview\n", "          command: preview\n          stack-name: prod\n", /job up: `up` of preview without a `pulumi preview` of it/],
       ["a comment that can block up", "branch.yml", '      - name: Comment "deploying"\n        id: comment-deploying\n        continue-on-error: true\n', '      - name: Comment "deploying"\n        id: comment-deploying\n', /Comment "deploying": a failing comment would stop the job/],
       ["a DR refresh that cannot drop a lost cluster", "prod.yml", "          PULUMI_K8S_DELETE_UNREACHABLE: ${{ inputs.cluster-lost }}\n", "", /a lost cluster cannot be refreshed/],
+      [
+        "an npm cache restored into prod's up",
+        "prod.yml",
+        "      DAGSTER_PLATFORM_POLICY_STACK: prod\n    steps:\n      # main itself: the merged, reviewed code, so its policy/ is the trusted pack.\n      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0\n        with:\n          persist-credentials: false\n      # No cache in a job holding a protected deployer: a cache on main is writable by any run on\n      # main, and a poisoned one would run inside this job (docs/ci-cd.md, \"Caches\").\n      - uses: actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444 # v5.0.0\n        with:\n          node-version: 20\n",
+        "      DAGSTER_PLATFORM_POLICY_STACK: prod\n    steps:\n      # main itself: the merged, reviewed code, so its policy/ is the trusted pack.\n      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0\n        with:\n          persist-credentials: false\n      # No cache in a job holding a protected deployer: a cache on main is writable by any run on\n      # main, and a poisoned one would run inside this job (docs/ci-cd.md, \"Caches\").\n      - uses: actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444 # v5.0.0\n        with:\n          node-version: 20\n          cache: npm\n",
+        /job up step \d+: setup-\* with cache: npm in a job holding a protected deployer/,
+      ],
       ["delete-unreachable on the whole job", "prod.yml", "    env:\n      DAGSTER_PLATFORM_POLICY_STACK: prod\n    steps:\n      - uses", "    env:\n      PULUMI_K8S_DELETE_UNREACHABLE: \"true\"\n      DAGSTER_PLATFORM_POLICY_STACK: prod\n    steps:\n      - uses", /PULUMI_K8S_DELETE_UNREACHABLE on the whole job reaches `up` too/],
     ];
     for (const [what, file, from, to, pattern] of cases) {

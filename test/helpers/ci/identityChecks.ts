@@ -133,3 +133,24 @@ export function prodDeployerJobs(workflows: Workflow[]): { all: string[]; onPush
   }
   return { all, onPush };
 }
+
+/**
+ * A job holding the prod or preview deployer restores no cache. Caches are shared by every run on
+ * main, and code a privileged job did not review can run there (e.g. a branch stack's dynamic
+ * provider, destroyed by a job on main), write a poisoned npm cache and have it restored into the
+ * next prod `up` (the review's finding 1; GitHub documents that caches are readable and writable
+ * by any workflow run of the same branch).
+ */
+export function privilegedCacheProblems(wf: Workflow): string[] {
+  const problems: string[] = [];
+  for (const job of wf.jobs) {
+    const privileged = PROTECTED_ENVIRONMENTS.has(environmentOf(job)) || authDeployers(wf, job).deployers.some((d) => d !== "branch");
+    if (!privileged) continue;
+    for (const s of job.steps) {
+      const where = `${wf.file} job ${job.id} step ${s.id ?? s.name ?? s.index + 1}`;
+      if (/^actions\/cache(\/restore)?@/.test(s.uses ?? "")) problems.push(`${where}: restores a cache in a job holding a protected deployer`);
+      if (/^actions\/setup-(node|python|go)@/.test(s.uses ?? "") && str(s.with.cache) !== "") problems.push(`${where}: setup-* with cache: ${str(s.with.cache)} in a job holding a protected deployer`);
+    }
+  }
+  return problems;
+}
