@@ -48,10 +48,11 @@ describe("lifecycle arguments", () => {
       headPlan: "b",
       sha: undefined,
     });
-    assert.deepEqual(parseBranchArgs([]), { command: "help" });
+    assert.deepEqual(parseBranchArgs(["--help"]), { command: "help" });
   });
 
   const refused: [string[], RegExp][] = [
+    [[], /no command given: up, down, reap or comment/],
     [["up", "--pr", "42", "--sha", SHA], /needs --branch/],
     [["up", "--pr", "0", "--sha", SHA, "--branch", "b"], /not a pull-request number/],
     [["up", "--pr", "42", "--sha", "HEAD", "--branch", "b"], /not a git commit sha/],
