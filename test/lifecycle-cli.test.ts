@@ -112,6 +112,7 @@ describe("npm run branch (separate process)", function () {
   });
 
   it("exit codes: 1 when reap has no GitHub credentials, 2 on a usage error or no command", async () => {
+    fake.calls();
     const reap = await run(["reap", "--dry-run"], { ...fake.env });
     assert.equal(reap.code, 1);
     assert.match(reap.stderr, /GITHUB_TOKEN and GITHUB_REPOSITORY must be set/);

@@ -68,7 +68,7 @@ function requireGo(): void {
 function build(outDir: string, log: (line: string) => void): void {
   requireGo();
   log(`building the Pulumi CLI v${PULUMI_CLI_VERSION} and its Node.js language host from their Go modules (a cold build takes minutes)`);
-  execFileSync("go", ["build", "-trimpath", "-ldflags", `-s -w ${VERSION_LDFLAG}`, "-o", `${outDir}${path.sep}`, CLI_PACKAGE, "./pulumi-language-nodejs"], {
+  execFileSync("go", ["build", "-trimpath", "-buildvcs=false", "-ldflags", `-s -w ${VERSION_LDFLAG}`, "-o", `${outDir}${path.sep}`, CLI_PACKAGE, "./pulumi-language-nodejs"], {
     cwd: WRAPPER_DIR,
     env: goEnv(),
     stdio: ["ignore", "inherit", "inherit"],

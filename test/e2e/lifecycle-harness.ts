@@ -165,7 +165,7 @@ export class LifecycleWorld {
   /** The lock files a running update holds on a stack. */
   locks(stack: string): string[] {
     const dir = path.join(this.backendDir, ".pulumi", "locks", "organization", "dagster-platform", stack);
-    return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")) : [];
   }
 }
 
