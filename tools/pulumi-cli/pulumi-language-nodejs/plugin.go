@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"strconv"
 
@@ -24,52 +26,74 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 		return err
 	}
 	defer closer.Close()
-	info := req.GetInfo()
-	opts, err := parseOptions(info.GetOptions())
+	opts, err := parseOptions(req.GetInfo().GetOptions())
 	if err != nil {
 		return err
 	}
 	isPolicyPack := req.GetKind() == string(apitype.AnalyzerPlugin)
+	args, err := pluginArgs(ctx, req, opts, isPolicyPack)
+	if err != nil {
+		return err
+	}
+	env := opts.env(req.GetEnv())
+	var proxy *sdk.PolicyProxy
+	if isPolicyPack {
+		if proxy, stdout, env, err = startPolicyProxy(ctx, stdout, env); err != nil {
+			return err
+		}
+	}
+	cmd := exec.CommandContext(ctx, "node", args...)
+	cmd.Dir = req.GetPwd()
+	if isPolicyPack {
+		cmd.Dir = req.GetInfo().GetProgramDirectory()
+	}
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := runPlugin(ctx, cmd, proxy); err != nil {
+		return err
+	}
+	return closer.Close()
+}
+
+// pluginArgs is node's command line: the entry point, then the plugin's directory and arguments
+// (for a policy pack the arguments come first and its directory last).
+func pluginArgs(ctx context.Context, req *pulumirpc.RunPluginRequest, opts nodeOptions, isPolicyPack bool) ([]string, error) {
 	module := "@pulumi/pulumi/cmd/run-plugin"
 	if isPolicyPack {
 		module = "@pulumi/pulumi/cmd/run-policy-pack"
 	}
-	entry, err := resolveModule(ctx, module, info.GetProgramDirectory())
+	dir := req.GetInfo().GetProgramDirectory()
+	entry, err := resolveModule(ctx, module, dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	args := append(append([]string{}, opts.nodeArgs...), entry)
 	if isPolicyPack {
-		args = append(append(args, req.GetArgs()...), info.GetProgramDirectory())
-	} else {
-		args = append(append(args, info.GetProgramDirectory()), req.GetArgs()...)
+		return append(append(args, req.GetArgs()...), dir), nil
 	}
-	env := opts.env(req.GetEnv())
+	return append(append(args, dir), req.GetArgs()...), nil
+}
 
-	var proxy *sdk.PolicyProxy
-	if isPolicyPack {
-		if proxy, stdout, err = sdk.NewPolicyProxy(ctx, stdout); err != nil {
-			return fmt.Errorf("starting the policy pack proxy: %w", err)
-		}
-		stackConfig, err := proxy.AwaitConfiguration(ctx)
-		if err != nil {
-			return fmt.Errorf("waiting for the stack configuration: %w", err)
-		}
-		if env, err = policyEnv(env, stackConfig); err != nil {
-			return err
-		}
+// startPolicyProxy answers the engine's first analyzer calls itself, so that the stack's
+// configuration is known before the policy pack starts.
+func startPolicyProxy(ctx context.Context, stdout io.Writer, env []string) (*sdk.PolicyProxy, io.Writer, []string, error) {
+	proxy, proxied, err := sdk.NewPolicyProxy(ctx, stdout)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("starting the policy pack proxy: %w", err)
 	}
+	stackConfig, err := proxy.AwaitConfiguration(ctx)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("waiting for the stack configuration: %w", err)
+	}
+	env, err = policyEnv(env, stackConfig)
+	return proxy, proxied, env, err
+}
 
-	cmd := exec.CommandContext(ctx, "node", args...)
-	cmd.Dir = req.GetPwd()
-	if isPolicyPack {
-		cmd.Dir = info.GetProgramDirectory()
-	}
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = stdout, stderr
+func runPlugin(ctx context.Context, cmd *exec.Cmd, proxy *sdk.PolicyProxy) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("could not start node: %w", err)
 	}
+	var err error
 	if proxy != nil {
 		err = proxy.Attach(ctx, cmd)
 	} else {
@@ -78,10 +102,7 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 	if exitErr := (*exec.ExitError)(nil); errors.As(err, &exitErr) {
 		return fmt.Errorf("Program exited with non-zero exit code: %d", exitErr.ExitCode())
 	}
-	if err != nil {
-		return err
-	}
-	return closer.Close()
+	return err
 }
 
 // policyEnv is what @pulumi/policy reads to know the stack it checks.
