@@ -92,13 +92,16 @@ export function ensurePulumiCli(log: (line: string) => void = () => undefined): 
   let buildSeconds: number | undefined;
   if (!fs.existsSync(done)) {
     const started = Date.now();
-    // Built aside and renamed into place: an interrupted build never looks finished.
+    // Built aside and renamed into place: an interrupted build never looks finished, and a
+    // checkout sharing the cache that finished first keeps its binaries (they may be running).
     const tmp = fs.mkdtempSync(path.join(root, ".build-"));
     try {
       build(tmp, log);
       fs.writeFileSync(path.join(tmp, ".built"), `${new Date().toISOString()}\n`);
-      fs.rmSync(binDir, { recursive: true, force: true });
-      fs.renameSync(tmp, binDir);
+      if (!fs.existsSync(done)) {
+        fs.rmSync(binDir, { recursive: true, force: true });
+        fs.renameSync(tmp, binDir);
+      }
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }

@@ -8,7 +8,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { PULUMI_CLI_VERSION } from "../../tools/pulumiCli";
+import { ensurePulumiCli, PULUMI_CLI_VERSION } from "../../tools/pulumiCli";
 import { LifecycleWorld, RunResult, waitFor } from "./lifecycle-harness";
 
 const SHA1 = "1111111111111111111111111111111111111111";
@@ -39,6 +39,7 @@ describe("lifecycle: npm run branch against the real Pulumi CLI", function () {
     await world.start((line) => console.log(`      ${line}`));
     console.log(`      pulumi version: ${world.cli.version} (${world.cli.built ? `built in ${world.cli.buildSeconds?.toFixed(0)} s` : "cached build"}) at ${world.cli.pulumi}`);
     assert.equal(world.cli.version, `v${PULUMI_CLI_VERSION}`);
+    assert.equal(ensurePulumiCli().built, false, "a second call reuses the cached build");
   });
   after(() => world.stop());
 
