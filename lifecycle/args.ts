@@ -114,7 +114,9 @@ export type BranchCommand =
 export function parseBranchArgs(argv: string[]): BranchCommand {
   const [command, ...rest] = argv;
   const u = BRANCH_USAGE;
-  if (command === undefined || command === "help" || command === "--help" || command === "-h") return { command: "help" };
+  // No command is a usage error (exit 2), so a CI step that lost its arguments fails instead of passing.
+  if (command === undefined) throw new UsageError(`no command given: up, down, reap or comment\n${u}`);
+  if (command === "help" || command === "--help" || command === "-h") return { command: "help" };
   const lockTimeout = (raw: RawArgs) => (raw.flags.has("lock-timeout") ? positiveNumber(raw.flags.get("lock-timeout") as string, "lock-timeout", 0) : undefined);
   switch (command) {
     case "up": {

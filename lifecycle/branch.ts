@@ -162,7 +162,10 @@ export function decideReap(candidates: ReapCandidate[], now: Date, maxAgeDays: n
     const base = { stack: c.stack, pr: c.pr };
     const age = ageDays(c.lastUpdate, now);
     const ageText = age === undefined ? "never updated" : `last updated ${age.toFixed(1)} days ago`;
-    // Never race a running update: the next run will find the stack idle.
+    // Never race a running update: the next run will find the stack idle. Only Pulumi Cloud
+    // reports one; a self-managed backend (gs://) never does (pkg/cmd/pulumi/stack/stack_list.go
+    // prints updateInProgress only when the backend SupportsProgress), and there the destroy's
+    // wait on the stack lock (retryOnLock) is what keeps the reaper behind a running update.
     if (c.updateInProgress) return { ...base, action: "keep", reason: "an update is in progress" };
     if (typeof c.pullRequest === "object" && c.pullRequest.state === "closed") {
       return { ...base, action: "destroy", reason: `pull request #${c.pr} is ${c.pullRequest.merged ? "merged" : "closed"}` };

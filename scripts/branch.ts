@@ -2,21 +2,21 @@
  * npm run branch -- up|down|reap|comment …   (see lifecycle/args.ts for the usage)
  *
  * The branch-deployment lifecycle CI runs on pull-request events, driven through the Pulumi
- * Automation API in the project root. This file only wires the real world in: the `pulumi` on
- * PATH, GitHub from GITHUB_*, Snowflake from SNOWFLAKE_*.
+ * Automation API in the project root (or the project DAGSTER_PLATFORM_PROJECT_DIR names). This
+ * file only wires the real world in: the `pulumi` on PATH, GitHub from GITHUB_*, Snowflake from
+ * SNOWFLAKE_*.
  */
 import * as path from "path";
 import { BranchCommand } from "../lifecycle/args";
 import { productionDatabaseOf, runBranchCli } from "../lifecycle/cli";
-import { LifecycleDeps, projectWorkspace } from "../lifecycle/deps";
+import { LifecycleDeps, projectWorkspace, resolveProjectDir } from "../lifecycle/deps";
 import { githubFromEnv } from "../lifecycle/github";
 import { DEFAULT_LOCK_WAIT } from "../lifecycle/locks";
 import { snowflakeFromEnv } from "../lifecycle/snowflake";
 
-const projectDir = path.resolve(__dirname, "..");
 const env = process.env;
 
-function deps(cmd: BranchCommand): LifecycleDeps {
+function deps(projectDir: string, cmd: BranchCommand): LifecycleDeps {
   const lockSeconds =
     "lockTimeoutSeconds" in cmd && cmd.lockTimeoutSeconds !== undefined
       ? cmd.lockTimeoutSeconds
@@ -42,13 +42,24 @@ function deps(cmd: BranchCommand): LifecycleDeps {
   };
 }
 
-runBranchCli(process.argv.slice(2), {
-  projectDir,
-  env,
-  deps,
-  stdout: (l) => console.log(l),
-  stderr: (l) => console.error(l),
-}).then(
+async function main(): Promise<number> {
+  let projectDir: string;
+  try {
+    projectDir = resolveProjectDir(env, path.resolve(__dirname, ".."));
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    return 1;
+  }
+  return runBranchCli(process.argv.slice(2), {
+    projectDir,
+    env,
+    deps: (cmd) => deps(projectDir, cmd),
+    stdout: (l) => console.log(l),
+    stderr: (l) => console.error(l),
+  });
+}
+
+main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));

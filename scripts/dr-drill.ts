@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DRILL_USAGE, parseDrillArgs, UsageError } from "../lifecycle/args";
-import { projectWorkspace } from "../lifecycle/deps";
+import { projectWorkspace, resolveProjectDir } from "../lifecycle/deps";
 import { defaultDrillStack, DRILL_NAMESPACE, formatDrillReport, runDrill } from "../lifecycle/drill";
 
 async function main(): Promise<number> {
@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   }
   const report = await runDrill(
     {
-      workspace: projectWorkspace({ projectDir: path.resolve(__dirname, ".."), secretsProvider: process.env.PULUMI_SECRETS_PROVIDER }),
+      workspace: projectWorkspace({ projectDir: resolveProjectDir(process.env, path.resolve(__dirname, "..")), secretsProvider: process.env.PULUMI_SECRETS_PROVIDER }),
       log: { info: (m) => console.log(m), warn: (m) => console.warn(`warning: ${m}`) },
       now: () => new Date(),
       output: (chunk) => process.stdout.write(chunk),

@@ -90,6 +90,12 @@ describe("npm run branch (separate process)", function () {
       fake.entries().every((e) => e.argv[0] === "version" || (e.env.PULUMI_AUTOMATION_API === "true" && e.env.PULUMI_BACKEND_URL === "gs://acme-pulumi-state" && e.env.PULUMI_CONFIG_PASSPHRASE === "set")),
       "the CLI runs under the Automation API with the job's backend and secrets settings",
     );
+    // A fresh checkout has no Pulumi.pr-5.yaml: only this makes the CLI take the secrets provider
+    // from the state (test/e2e/20-lifecycle.e2e.ts shows the real CLI failing without it).
+    assert.ok(
+      fake.entries().every((e) => e.argv[0] === "version" || e.env.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER === "true"),
+      "every CLI command falls back to the state's secrets provider",
+    );
 
     const comment = await run(["comment", "--pr", "5", "--state", "ready"], { ...env(), GITHUB_SERVER_URL: "https://github.com", GITHUB_RUN_ID: "77" });
     assert.equal(comment.code, 0, comment.stderr);
@@ -108,12 +114,18 @@ describe("npm run branch (separate process)", function () {
     assert.match(again.stdout, /pr-5 does not exist: nothing to destroy/);
   });
 
-  it("exit codes: 1 when reap has no GitHub credentials, 2 on a usage error", async () => {
+  it("exit codes: 1 when reap has no GitHub credentials, 2 on a usage error or no command", async () => {
+    fake.calls();
     const reap = await run(["reap", "--dry-run"], { ...fake.env });
     assert.equal(reap.code, 1);
     assert.match(reap.stderr, /GITHUB_TOKEN and GITHUB_REPOSITORY must be set/);
     const usage = await run(["up", "--pr", "5"], { ...fake.env });
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /up needs --sha/);
+    // lifecycle/README.md: no command is a usage error, not a silent success.
+    const none = await run([], { ...fake.env });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no command given/);
+    assert.deepEqual(fake.calls(), [], "usage errors never reach pulumi");
   });
 });

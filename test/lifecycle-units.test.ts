@@ -10,7 +10,8 @@ import { AddressInfo } from "net";
 import { parseBranchArgs, parseDrillArgs, UsageError } from "../lifecycle/args";
 import { branchConfig, decideReap, ReapCandidate } from "../lifecycle/branch";
 import { COMMENT_MARKER, upsertComment } from "../lifecycle/comment";
-import { briefError } from "../lifecycle/deps";
+import * as path from "path";
+import { briefError, PROJECT_DIR_ENV, resolveProjectDir } from "../lifecycle/deps";
 import { nextPageUrl, RestGitHubClient } from "../lifecycle/github";
 import { backoffDelays, isLockError, lockFileFromError, retryOnLock } from "../lifecycle/locks";
 import { branchStackName, cloneDatabasePattern, pullRequestOfClone, pullRequestOfStack } from "../lifecycle/names";
@@ -49,10 +50,11 @@ describe("lifecycle arguments", () => {
       headPlan: "b",
       sha: undefined,
     });
-    assert.deepEqual(parseBranchArgs([]), { command: "help" });
+    assert.deepEqual(parseBranchArgs(["--help"]), { command: "help" });
   });
 
   const refused: [string[], RegExp][] = [
+    [[], /no command given: up, down, reap or comment/],
     [["up", "--pr", "42", "--sha", SHA], /needs --branch/],
     [["up", "--pr", "0", "--sha", SHA, "--branch", "b"], /not a pull-request number/],
     [["up", "--pr", "42", "--sha", "HEAD", "--branch", "b"], /not a git commit sha/],
@@ -100,6 +102,16 @@ describe("lifecycle arguments", () => {
     assert.deepEqual(branchConfig({ pr: 1, sha: SHA, branch: "b", locations: ["b", "a", "b"] })["dagster-platform:branchLocations"], { value: "a,b" });
     assert.deepEqual(Object.keys(branchConfig({ pr: 1, sha: SHA, branch: "b" })), ["dagster-platform:commitSha", "dagster-platform:branch", "dagster-platform:branchLocations"]);
     assert.equal(branchConfig({ pr: 1, sha: SHA, branch: "b" })["dagster-platform:branchLocations"].value, "all");
+  });
+});
+
+describe("lifecycle project folder", () => {
+  const fixture = path.resolve(__dirname, "fixtures", "lifecycle-program");
+  it("is this checkout unless DAGSTER_PLATFORM_PROJECT_DIR names a Pulumi project", () => {
+    assert.equal(PROJECT_DIR_ENV, "DAGSTER_PLATFORM_PROJECT_DIR");
+    assert.equal(resolveProjectDir({}, "/checkout"), "/checkout");
+    assert.equal(resolveProjectDir({ DAGSTER_PLATFORM_PROJECT_DIR: path.relative(process.cwd(), fixture) }, "/checkout"), fixture);
+    assert.throws(() => resolveProjectDir({ DAGSTER_PLATFORM_PROJECT_DIR: __dirname }, "/checkout"), /DAGSTER_PLATFORM_PROJECT_DIR=.*: there is no Pulumi\.yaml in .*unset it/);
   });
 });
 

@@ -1,8 +1,10 @@
 /**
- * The branch lifecycle against the fake `pulumi` CLI, through the real Automation API: the exact
- * commands each pull-request event runs, lock waits, idempotent down and reap.
+ * The branch lifecycle against the fake `pulumi` CLI, through the real Automation API, for what
+ * the real CLI cannot show here (test/fixtures/fake-pulumi says why): a lock that outlives the wait
+ * on a gs:// backend, and the reaper's Snowflake and GitHub failure paths. Open, push (from a fresh
+ * checkout), close, close twice, reopen, close during a running deploy, failed deploys and the
+ * reap policy run against the real CLI in test/e2e/20-lifecycle.e2e.ts.
  */
-import * as path from "path";
 import { strict as assert } from "assert";
 import { branchDown, branchUp, reap } from "../lifecycle/branch";
 import { runBranchCli } from "../lifecycle/cli";
@@ -11,8 +13,6 @@ import { FakePulumi } from "./fixtures/fake-pulumi/harness";
 import { FakeGitHub, FakeSnowflake, PROJECT_DIR, testDeps } from "./fixtures/lifecycle/fakes";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
-const SHA2 = "89abcdef0123456789abcdef0123456789abcdef";
-const KMS = "gcpkms://projects/acme/locations/global/keyRings/pulumi/cryptoKeys/state";
 const CONFIG = "dagster-platform:commitSha,dagster-platform:branch,dagster-platform:branchLocations";
 
 /**
@@ -21,8 +21,6 @@ const CONFIG = "dagster-platform:commitSha,dagster-platform:branch,dagster-platf
  */
 const REFRESH = (s: string) => [`refresh ${s}`, `stack history ${s} --show-secrets`, `stack export ${s} --show-secrets`];
 const UP_EXISTING = (s: string, up = `up ${s}`) => [`stack select ${s}`, `config set-all ${s} ${CONFIG}`, ...REFRESH(s), up, `stack output ${s}`, `stack output ${s} --show-secrets`, `stack history ${s} --show-secrets`];
-/** On a new stack the select fails and the stack is created with the secrets provider. */
-const UP_NEW = (s: string) => [`stack select ${s}`, `stack init ${s} --secrets-provider ${KMS}`, ...UP_EXISTING(s).slice(1)];
 /** Destroy, then remove (Stack.destroy({remove: true}) reads the summary in between). */
 const DOWN = (s: string) => [`stack select ${s}`, `destroy ${s}`, `stack history ${s} --show-secrets`, `stack rm ${s}`];
 
@@ -33,60 +31,6 @@ describe("branch lifecycle (fake pulumi CLI)", function () {
     fake = new FakePulumi();
   });
   afterEach(() => fake.cleanup());
-
-  it("open, push, close: creates, updates, then destroys and removes pr-<N>", async () => {
-    const github = new FakeGitHub().open(7);
-    const deps = await testDeps(fake, { github });
-
-    const opened = await branchUp(deps, { pr: 7, sha: SHA, branch: "feature/forecast" });
-    const upCall = fake.entries().find((e) => e.argv[0] === "up");
-    assert.deepEqual(fake.calls(), UP_NEW("pr-7"));
-    assert.ok(upCall, "pulumi up ran");
-    assert.equal(upCall.argv[upCall.argv.indexOf("--policy-pack") + 1], path.join(PROJECT_DIR, "policy"), "the policy pack guards every branch deploy");
-    assert.equal(opened.status, "deployed");
-    assert.equal(opened.status === "deployed" && opened.outputs.cloneDatabase, "PRODUCTION_CLONE_7");
-    assert.equal(opened.status === "deployed" && opened.outputs.kubeconfig, undefined, "secret outputs are never returned");
-    const created = fake.state().stacks["pr-7"];
-    assert.equal(created.secretsProvider, KMS);
-    assert.deepEqual(created.config, {
-      "dagster-platform:commitSha": SHA,
-      "dagster-platform:branch": "feature/forecast",
-      "dagster-platform:branchLocations": "all",
-    });
-
-    await branchUp(deps, { pr: 7, sha: SHA2, branch: "feature/forecast", locations: ["marketing-etl", "finance-reporting"] });
-    assert.deepEqual(fake.calls(), UP_EXISTING("pr-7"));
-    assert.equal(fake.state().stacks["pr-7"].config["dagster-platform:commitSha"], SHA2);
-    assert.equal(fake.state().stacks["pr-7"].config["dagster-platform:branchLocations"], "finance-reporting,marketing-etl");
-
-    github.close(7, true);
-    assert.deepEqual(await branchDown(deps, 7), { stack: "pr-7", status: "destroyed" });
-    assert.deepEqual(fake.calls(), DOWN("pr-7"));
-    assert.deepEqual(Object.keys(fake.state().stacks), []);
-    assert.ok(fake.entries().every((e) => e.cwd === PROJECT_DIR), "every command runs in the project root");
-  });
-
-  it("close twice, or close a PR that never deployed: nothing to do, and success", async () => {
-    fake.setState({ stacks: { "pr-8": FakePulumi.stack() } });
-    const deps = await testDeps(fake);
-    assert.equal((await branchDown(deps, 8)).status, "destroyed");
-    assert.deepEqual(fake.calls(), DOWN("pr-8"));
-    assert.equal((await branchDown(deps, 8)).status, "absent");
-    assert.deepEqual(fake.calls(), ["stack select pr-8"]);
-    assert.equal((await branchDown(deps, 9)).status, "absent");
-    assert.deepEqual(fake.calls(), ["stack select pr-9"]);
-  });
-
-  it("close while the deploy is still running: waits for its lock, then destroys what it created", async () => {
-    // The running deploy holds the lock for two more attempts, and has created 40 resources by then.
-    fake.setState({ stacks: { "pr-7": FakePulumi.stack({ resourceCount: 3 }) }, script: { locked: { "pr-7": 2 }, lockHolderResources: { "pr-7": 40 } } });
-    const deps = await testDeps(fake);
-    assert.equal((await branchDown(deps, 7)).status, "destroyed");
-    assert.deepEqual(fake.calls(), ["stack select pr-7", "destroy pr-7", "destroy pr-7", "destroy pr-7", "stack history pr-7 --show-secrets", "stack rm pr-7"]);
-    assert.deepEqual(deps.sleeps, [5000, 10000], "backs off between attempts");
-    assert.ok(deps.log.lines.some((l) => /pr-7 is locked by another pulumi process; destroying again in 5s/.test(l)));
-    assert.deepEqual(fake.state().stacks, {}, "the deploy's resources were destroyed and the stack removed");
-  });
 
   it("a lock nobody releases: gives up after the limit and explains how to clear it", async () => {
     fake.setState({ stacks: { "pr-7": FakePulumi.stack() }, script: { locked: { "pr-7": 1000 } } });
@@ -104,46 +48,12 @@ describe("branch lifecycle (fake pulumi CLI)", function () {
     assert.equal(fake.state().stacks["pr-7"].resourceCount, 40, "nothing was destroyed");
   });
 
-  it("up waits out a lock too, and refreshes so a half-created stack converges", async () => {
-    fake.setState({ stacks: { "pr-7": FakePulumi.stack({ resourceCount: 12 }) }, script: { locked: { "pr-7": 1 } } });
-    const deps = await testDeps(fake);
-    await branchUp(deps, { pr: 7, sha: SHA, branch: "main" });
-    const calls = fake.calls();
-    // The locked attempt fails at its refresh; the next one runs through.
-    assert.deepEqual(calls, [...UP_EXISTING("pr-7").slice(0, 2), "refresh pr-7", ...UP_EXISTING("pr-7").slice(2)]);
-    assert.deepEqual(deps.sleeps, [5000]);
-  });
-
-  it("reopen is up again: the removed stack is created anew", async () => {
-    const github = new FakeGitHub().open(7);
-    const deps = await testDeps(fake, { github });
-    await branchUp(deps, { pr: 7, sha: SHA, branch: "b" });
-    github.close(7);
-    await branchDown(deps, 7);
-    fake.calls();
-    github.open(7);
-    await branchUp(deps, { pr: 7, sha: SHA2, branch: "b" });
-    assert.deepEqual(fake.calls(), UP_NEW("pr-7"));
-    assert.equal(fake.state().stacks["pr-7"].config["dagster-platform:commitSha"], SHA2);
-  });
-
   it("a deploy queued behind the close does not resurrect the stack", async () => {
     const deps = await testDeps(fake, { github: new FakeGitHub().close(7) });
     const r = await branchUp(deps, { pr: 7, sha: SHA, branch: "b" });
     assert.equal(r.status, "skipped");
     assert.deepEqual(fake.calls(), []);
     assert.deepEqual(fake.state().stacks, {});
-  });
-
-  it("a failed update fails the command (exit 1) with the CLI's error, and keeps the stack for the next push", async () => {
-    fake.setState({ script: { failUp: { "pr-7": "helm release code-reports: timed out waiting for the condition" } } });
-    const deps = await testDeps(fake);
-    const err: string[] = [];
-    const code = await runBranchCli(["up", "--pr", "7", "--sha", SHA, "--branch", "b"], { projectDir: PROJECT_DIR, env: {}, deps: () => deps, stdout: () => undefined, stderr: (l) => err.push(l) });
-    assert.equal(code, 1);
-    assert.match(err.join("\n"), /up failed: error: update failed/);
-    assert.deepEqual(fake.calls(), UP_NEW("pr-7").slice(0, 7), "up is the last command");
-    assert.ok(fake.state().stacks["pr-7"], "the half-deployed stack stays for the next push (or down) to converge");
   });
 
   it("usage errors exit 2 and never reach pulumi", async () => {
@@ -211,7 +121,7 @@ describe("reap (fake pulumi CLI)", function () {
         "pr-1": FakePulumi.stack({ lastUpdate: daysAgo(1) }), // PR closed
         "pr-2": FakePulumi.stack({ lastUpdate: daysAgo(10) }), // open but stale
         "pr-3": FakePulumi.stack({ lastUpdate: daysAgo(1) }), // open and fresh
-        "pr-4": FakePulumi.stack({ lastUpdate: daysAgo(30), updateInProgress: true }), // being deployed right now
+        "pr-4": FakePulumi.stack({ lastUpdate: daysAgo(3) }), // open
         "pr-5": FakePulumi.stack({ lastUpdate: daysAgo(2) }), // unknown to GitHub
         "pr-x": FakePulumi.stack({ lastUpdate: daysAgo(300) }), // not ours
       },
@@ -230,33 +140,6 @@ describe("reap (fake pulumi CLI)", function () {
       users: ["DAGSTER_CI", "DAGSTER_PR_0", "DAGSTER_PR_1", "DAGSTER_PR_3", "DAGSTER_PR_6", "DAGSTER_PR_99"],
     });
   const opts = { maxAgeDays: 7, dropOrphans: false, dryRun: false, productionDatabase: "PRODUCTION" };
-
-  it("destroys stacks of closed PRs and stale ones; leaves open, running, unknown and foreign stacks alone", async () => {
-    const deps = await testDeps(fake, { github, now: () => NOW });
-    const report = await reap(deps, opts);
-    assert.deepEqual(fake.calls(), ["stack ls", ...DOWN("pr-1"), ...DOWN("pr-2")]);
-    assert.deepEqual(report.destroyed, ["pr-1", "pr-2"]);
-    assert.deepEqual(
-      report.decisions.map((d) => `${d.stack} ${d.action}`),
-      ["pr-1 destroy", "pr-2 destroy", "pr-3 keep", "pr-4 keep", "pr-5 keep"],
-    );
-    assert.match(report.decisions[0].reason, /merged/);
-    assert.match(report.decisions[1].reason, /stale: last updated 10\.0 days ago/);
-    assert.match(report.decisions[3].reason, /in progress/);
-    assert.deepEqual(Object.keys(fake.state().stacks).sort(), ["pr-3", "pr-4", "pr-5", "pr-x", "prod"]);
-    assert.deepEqual(github.requests, ["GET pull 1", "GET pull 2", "GET pull 3", "GET pull 4", "GET pull 5"]);
-
-    // Idempotent: nothing left to reap.
-    const again = await reap(deps, opts);
-    assert.deepEqual(fake.calls(), ["stack ls"]);
-    assert.deepEqual(again.destroyed, []);
-  });
-
-  it("--max-age-days moves the staleness limit", async () => {
-    const deps = await testDeps(fake, { github, now: () => NOW });
-    await reap(deps, { ...opts, maxAgeDays: 20 });
-    assert.deepEqual(fake.calls(), ["stack ls", ...DOWN("pr-1")]);
-  });
 
   it("--dry-run lists what it would do and changes nothing", async () => {
     const before = fake.state();
