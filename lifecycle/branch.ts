@@ -8,6 +8,7 @@ import { ConfigMap, Stack, StackNotFoundError, StackSummary } from "@pulumi/pulu
 import { CONFIG_NAMESPACE } from "../config/keys";
 import { briefError, errorMessage, LifecycleDeps, plainOutputs } from "./deps";
 import { retryOnLock } from "./locks";
+import { CommitMetadata, commitConfig } from "./commitMetadata";
 import { branchStackName, pullRequestOfStack } from "./names";
 import { missingBranchObjects, StateResource } from "./snowflakeDrift";
 import { PullRequestState, reapBranchObjects } from "./snowflakeReap";
@@ -20,6 +21,8 @@ export interface UpArgs {
   locations?: string[];
   /** When the pull request was opened (ISO 8601): the clone's time with snowflakeCloneFreshness pull-request-opened. */
   openedAt?: string;
+  /** The head commit's author, time, subject and repository, where CI knows them (Dagster+ variables). */
+  commit?: CommitMetadata;
 }
 
 /**
@@ -33,6 +36,7 @@ export function branchConfig(args: UpArgs): ConfigMap {
     [`${CONFIG_NAMESPACE}:branch`]: { value: args.branch },
     [`${CONFIG_NAMESPACE}:branchLocations`]: { value: locations.length > 0 ? locations.join(",") : "all" },
     ...(args.openedAt ? { [`${CONFIG_NAMESPACE}:pullRequestOpenedAt`]: { value: args.openedAt } } : {}),
+    ...commitConfig(args.commit),
   };
 }
 

@@ -7,6 +7,8 @@ import { CONFIG_KEYS, CONFIG_NAMESPACE } from "../config/keys";
 import { assembleStackConfig } from "../offline/stackConfig";
 import { BRANCH_USAGE, BranchCommand, parseBranchArgs, UsageError } from "./args";
 import { branchDown, branchUp, reap } from "./branch";
+import { readCommitMetadata } from "./commitMetadata";
+import { resolveProjectDir } from "./deps";
 import { renderComment, upsertComment } from "./comment";
 import { briefError, errorMessage, LifecycleDeps, plainOutputs } from "./deps";
 import { StackLockedError } from "./locks";
@@ -102,7 +104,7 @@ export async function runBranchCli(argv: string[], ctx: CliContext): Promise<num
     const deps = ctx.deps(cmd);
     switch (cmd.command) {
       case "up": {
-        const r = await branchUp(deps, cmd);
+        const r = await branchUp(deps, { ...cmd, commit: readCommitMetadata(resolveProjectDir(ctx.env, ctx.projectDir), cmd.sha, ctx.env) });
         if (r.status === "deployed") {
           ctx.stdout(`${r.stack} is up: ${String(r.outputs.webserverAccess ?? r.outputs.webserverUrl ?? "")}`);
           if (r.outputs.cloneDatabase) ctx.stdout(`Snowflake clone: ${String(r.outputs.cloneDatabase)}`);

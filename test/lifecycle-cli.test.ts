@@ -75,7 +75,7 @@ describe("npm run branch (separate process)", function () {
     assert.deepEqual(fake.calls(), [
       "stack select pr-5",
       "stack init pr-5 --secrets-provider passphrase",
-      "config set-all pr-5 dagster-platform:commitSha,dagster-platform:branch,dagster-platform:branchLocations",
+      "config set-all pr-5 dagster-platform:commitSha,dagster-platform:branch,dagster-platform:branchLocations,dagster-platform:gitRepository",
       "refresh pr-5",
       "stack history pr-5 --show-secrets",
       "stack export pr-5 --show-secrets",

@@ -14,7 +14,9 @@ import { LifecycleWorld, RunResult, waitFor } from "./lifecycle-harness";
 const SHA1 = "1111111111111111111111111111111111111111";
 const SHA2 = "2222222222222222222222222222222222222222";
 const SHA3 = "3333333333333333333333333333333333333333";
-const CONFIG = "dagster-platform:commitSha,dagster-platform:branch,dagster-platform:branchLocations";
+// gitRepository: the lifecycle passes GITHUB_REPOSITORY on (lifecycle/commitMetadata.ts); the
+// fixture shas are not commits of the checkout, so no author, time or message.
+const CONFIG = "dagster-platform:commitSha,dagster-platform:branch,dagster-platform:branchLocations,dagster-platform:gitRepository";
 
 /**
  * lifecycle/README.md's command sequences, as the harness abbreviates them: `up` refreshes, reads
