@@ -36,7 +36,7 @@ export function deployStorage(cfg: PlatformConfig, cloud: Cloud): Storage {
   }
   const buckets = new StorageBuckets(
     "buckets",
-    { prefix: `${cfg.gcp.project}-dagster`, location: cfg.buckets.location, computeLogRetentionDays: cfg.buckets.computeLogRetentionDays, disposable: false },
+    { prefix: `${cfg.gcp.project}-dagster`, location: cfg.buckets.location, computeLogRetentionDays: cfg.buckets.computeLogRetentionDays },
     cloud.onGcp,
   );
   const identity = new DagsterIdentity(
