@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { COMPONENT_PREFIX } from "./labels";
 
 export interface DagsterIdentityArgs {
-  /** 6-30 characters: `dagster` in prod, `dagster-pr-<N>` in branches. */
+  /** 6-30 characters: `dagster` (prod; branch pods impersonate no Google service account). */
   accountId: string;
   project: string;
   namespace: string;

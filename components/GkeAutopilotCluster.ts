@@ -13,6 +13,13 @@ export interface GkeAutopilotClusterArgs {
   subnetwork: pulumi.Input<string>;
   /** Artifact Registry repository the nodes pull code-location images from. */
   registry?: { location: pulumi.Input<string>; repositoryId: pulumi.Input<string> };
+  /**
+   * How the control plane is reached from outside the VPC. `public-ip`: its public IP endpoint.
+   * `dns`: only the DNS-based endpoint, which Google authorizes (IAM container.clusters.connect)
+   * before a request reaches the API server, with Kubernetes tokens and certificates refused
+   * there; the IP endpoint stays private (pods and nodes use it inside the VPC).
+   */
+  controlPlane?: "public-ip" | "dns";
 }
 
 /** The nodes' service account id: derivable from the cluster name, so another stack can name it in config. */
@@ -54,6 +61,7 @@ export class GkeAutopilotCluster extends pulumi.ComponentResource {
       );
     }
     this.workloadPool = `${args.project}.svc.id.goog`;
+    const dnsOnly = args.controlPlane === "dns";
     this.cluster = new gcp.container.Cluster(
       name,
       {
@@ -65,18 +73,23 @@ export class GkeAutopilotCluster extends pulumi.ComponentResource {
         ipAllocationPolicy: { clusterSecondaryRangeName: PODS_RANGE, servicesSecondaryRangeName: SERVICES_RANGE },
         releaseChannel: { channel: args.releaseChannel },
         workloadIdentityConfig: { workloadPool: this.workloadPool },
-        privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: false },
+        privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: dnsOnly },
+        ...(dnsOnly ? { controlPlaneEndpointsConfig: { dnsEndpointConfig: { allowExternalTraffic: true, enableK8sTokensViaDns: false, enableK8sCertsViaDns: false } } } : {}),
         clusterAutoscaling: { autoProvisioningDefaults: { serviceAccount: nodes.email, oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"] } },
         deletionProtection: true,
       },
       parent,
     );
     this.privateEndpoint = this.cluster.privateClusterConfig.apply((p) => p?.privateEndpoint ?? "");
+    const dnsEndpoint = this.cluster.controlPlaneEndpointsConfig.apply((c) => c?.dnsEndpointConfig?.endpoint ?? "");
     this.kubeconfig = pulumi.secret(
       pulumi
-        .all([this.cluster.name, this.cluster.endpoint, this.cluster.masterAuth])
-        .apply(([clusterName, endpoint, auth]) =>
-          gkeKubeconfig({ contextName: `gke_${args.project}_${args.region}_${clusterName}`, endpoint, caCertificate: auth.clusterCaCertificate ?? "" }),
+        .all([this.cluster.name, this.cluster.endpoint, this.cluster.masterAuth, dnsEndpoint])
+        .apply(([clusterName, endpoint, auth, dns]) =>
+          gkeKubeconfig({
+            contextName: `gke_${args.project}_${args.region}_${clusterName}`,
+            ...(dnsOnly ? { endpoint: dns } : { endpoint, caCertificate: auth.clusterCaCertificate ?? "" }),
+          }),
         ),
     );
     this.registerOutputs({ name: this.cluster.name, kubeconfig: this.kubeconfig });

@@ -7,14 +7,12 @@ export interface StorageBucketsArgs {
   prefix: string;
   location: string;
   computeLogRetentionDays: number;
-  /** Branch buckets go with their stack; prod buckets are protected and never force-destroyed. */
-  disposable: boolean;
 }
 
 /**
- * The two buckets Dagster writes: compute logs (expire after N days) and versioned defs state
- * (object versioning on, old versions pruned). Never public: uniform access and public access
- * prevention enforced.
+ * Prod's two buckets: compute logs (expire after N days) and versioned defs state (object
+ * versioning on, old versions pruned). Never public: uniform access and public access prevention
+ * enforced; protected and never force-destroyed. (Branches own no bucket: BranchDataBucket.)
  */
 export class StorageBuckets extends pulumi.ComponentResource {
   readonly computeLogs: gcp.storage.Bucket;
@@ -26,10 +24,10 @@ export class StorageBuckets extends pulumi.ComponentResource {
       location: args.location,
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",
-      forceDestroy: args.disposable,
+      forceDestroy: false,
       labels: { "managed-by": "pulumi", "part-of": "dagster-platform" },
     };
-    const opt = { parent: this, protect: !args.disposable };
+    const opt = { parent: this, protect: true };
     this.computeLogs = new gcp.storage.Bucket(
       `${name}-compute-logs`,
       {

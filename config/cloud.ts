@@ -10,15 +10,16 @@ type CloudSettings = Pick<PlatformConfig, "gcp" | "cluster" | "network" | "bucke
 
 /**
  * GCP, the cluster, the VPC, buckets and registry: which exist, and their settings. A branch owns
- * no cluster, VPC or registry (it deploys into the preview stack's cluster); the preview stack
- * owns a cluster and VPC for branches and nothing of Dagster's (no Cloud SQL, buckets or registry).
+ * no cluster, VPC, bucket or registry (it deploys into the preview stack's cluster and, with
+ * buckets on, writes under its prefix of the preview stack's branch-data bucket); the preview
+ * stack owns a cluster, VPC and that one bucket for branches (no Cloud SQL or registry).
  */
 export function readCloud(c: ConfigReader, deployment: Deployment): CloudSettings {
   const isBranch = deployment.kind === "branch";
   const isPreview = deployment.kind === "preview";
   const clusterMode = isBranch ? "preview" : c.enumValue<"create" | "existing">("clusterMode");
   const cloudSql = isBranch || isPreview ? false : c.bool("cloudSql");
-  const bucketsOn = isPreview ? false : c.bool("buckets");
+  const bucketsOn = c.bool("buckets");
   const registryOn = isBranch || isPreview ? false : c.bool("registry");
   const gcp = clusterMode === "create" || cloudSql || bucketsOn || registryOn || isBranch ? readGcp(c) : undefined;
   if (!registryOn && c.isSet("previewNodeServiceAccount")) c.problem("previewNodeServiceAccount", "is set, but this stack has no registry", "set it on the prod stack, which owns the Artifact Registry repository");

@@ -9,6 +9,11 @@ export function readIngress(c: ConfigReader, deployment: Deployment): IngressCon
   const mode = c.enumValue<"none" | "iap" | "internal">("ingress");
   if (mode === "none") return { mode };
   const host = readHost(c, deployment, mode);
+  if (mode === "iap" && deployment.kind === "branch") {
+    // GKE gives an iap Ingress an external load balancer, and IAP lives in a BackendConfig that
+    // admission cannot check together with the Ingress: the preview cluster refuses it.
+    c.problem("ingress", "is iap on a branch stack", "branch Ingresses must be internal (the preview cluster admits no other): set ingress internal, or none and use kubectl port-forward");
+  }
   if (mode === "iap") {
     const oauthClientId = c.required("iapOAuthClientId", "IAP needs an OAuth client") ?? "";
     const oauthClientSecret = c.requiredSecret("iapOAuthClientSecret", "IAP needs an OAuth client") ?? pulumi.secret("");

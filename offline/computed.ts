@@ -27,13 +27,15 @@ export function computedOutputs(type: string, name: string, inputs: Inputs, ctx:
         endpoint: "203.0.113.10",
         masterAuth: { clusterCaCertificate: Buffer.from(`offline plan CA for ${str(inputs.name, name)}`).toString("base64") },
         privateClusterConfig: { ...(inputs.privateClusterConfig as Inputs | undefined), privateEndpoint: "192.0.2.20" },
+        controlPlaneEndpointsConfig: { dnsEndpointConfig: { ...((inputs.controlPlaneEndpointsConfig as Inputs | undefined)?.dnsEndpointConfig as Inputs | undefined), endpoint: `gke-offline-plan-${str(inputs.name, name)}.${region}.gke.goog` } },
       };
     case "gcp:serviceaccount/account:Account": {
       const email = `${str(inputs.accountId, name)}@${project}.iam.gserviceaccount.com`;
       return { email, name: `projects/${project}/serviceAccounts/${email}`, member: `serviceAccount:${email}` };
     }
     case "gcp:storage/bucket:Bucket":
-      return { name: str(inputs.name, name), url: `gs://${str(inputs.name, name)}`, selfLink: `https://www.googleapis.com/storage/v1/b/${str(inputs.name, name)}` };
+      // projectNumber: a placeholder (the real one is the project's, known once the bucket exists).
+      return { name: str(inputs.name, name), url: `gs://${str(inputs.name, name)}`, selfLink: `https://www.googleapis.com/storage/v1/b/${str(inputs.name, name)}`, projectNumber: 123456789012 };
     case "gcp:compute/network:Network":
       return { name: str(inputs.name, name), selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/networks/${str(inputs.name, name)}` };
     case "gcp:compute/globalAddress:GlobalAddress":

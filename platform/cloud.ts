@@ -28,8 +28,9 @@ export interface Cloud {
  */
 export function deployCloud(cfg: PlatformConfig): Cloud {
   const outputs: StackOutputs = {};
-  // Every resource names its provider explicitly; none falls back to ambient defaults.
-  const gcpProvider = cfg.gcp
+  // Every resource names its provider explicitly; none falls back to ambient defaults. A branch
+  // owns nothing in GCP, so it has no GCP provider at all (policy branch-known-providers).
+  const gcpProvider = cfg.gcp && cfg.deployment.kind !== "branch"
     ? new gcp.Provider("gcp", { project: cfg.gcp.project, region: cfg.gcp.region, defaultLabels: { "managed-by": "pulumi", "part-of": "dagster-platform" } })
     : undefined;
   const onGcp = gcpProvider ? { provider: gcpProvider } : {};
@@ -71,12 +72,16 @@ export function deployCloud(cfg: PlatformConfig): Cloud {
         network: network.networkId,
         subnetwork: network.subnetId,
         registry: registry ? { location: registry.repository.location, repositoryId: registry.repository.repositoryId } : undefined,
+        // Pull-request code runs in the preview cluster: a token it leaks there must be useless
+        // outside the VPC. CI runners have no fixed addresses, so authorized networks cannot
+        // name them; the DNS endpoint lets them in by Google identity instead.
+        controlPlane: cfg.deployment.kind === "preview" ? "dns" : "public-ip",
       },
       onGcp,
     );
     kubeconfig = cluster.kubeconfig;
     outputs.clusterName = cluster.cluster.name;
-    outputs.clusterAccess = `gcloud container clusters get-credentials ${cfg.cluster.name} --region ${cfg.gcp.region} --project ${cfg.gcp.project}`;
+    outputs.clusterAccess = `gcloud container clusters get-credentials ${cfg.cluster.name} --region ${cfg.gcp.region} --project ${cfg.gcp.project}${cfg.deployment.kind === "preview" ? " --dns-endpoint" : ""}`;
   } else if (cfg.cluster.mode === "existing") {
     kubeconfig = cfg.cluster.kubeconfig;
     kubeContext = cfg.cluster.context;

@@ -12,7 +12,7 @@ import { WorkspaceVerification } from "../components/WorkspaceVerification";
 import { PlatformConfig } from "../config";
 import { dagsterCloudEnv } from "../render/deployment";
 import { SNOWFLAKE_SECRET_NAME } from "../render/snowflake";
-import { PostgresConnection, WORKLOAD_IDENTITY_ANNOTATION, WorkspaceRollout, defsStateBasePath } from "../render/systemValues";
+import { PostgresConnection, WORKLOAD_IDENTITY_ANNOTATION, WorkspaceRollout } from "../render/systemValues";
 import { verificationTiming } from "../render/verification";
 import { renderWorkspaceYaml, sha256, workspaceEntries } from "../render/workspace";
 import { StackOutputs } from "./outputs";
@@ -45,7 +45,7 @@ export function deployDagster(cfg: PlatformConfig, args: DagsterArgs): StackOutp
   const d = cfg.deployment;
   const sys = systemObjectNames();
   const onK8s = { provider: args.kubernetes };
-  const { buckets, identity } = args.storage;
+  const storage = args.storage;
 
   // The ServiceAccount all code servers and their runs share, bound to the Google identity.
   const userCodeAccount = new k8s.core.v1.ServiceAccount(
@@ -55,7 +55,7 @@ export function deployDagster(cfg: PlatformConfig, args: DagsterArgs): StackOutp
         name: USER_CODE_SERVICE_ACCOUNT,
         namespace: args.namespace,
         labels: platformLabels("user-code"),
-        annotations: identity ? { [WORKLOAD_IDENTITY_ANNOTATION]: identity.email } : {},
+        annotations: storage.gcpServiceAccount ? { [WORKLOAD_IDENTITY_ANNOTATION]: storage.gcpServiceAccount } : {},
       },
     },
     onK8s,
@@ -108,9 +108,9 @@ export function deployDagster(cfg: PlatformConfig, args: DagsterArgs): StackOutp
         image: cfg.systemImage,
         resources: { webserver: cfg.size.webserver, daemon: cfg.size.daemon, runs: cfg.size.runs },
         webserverReplicas: cfg.size.webserverReplicas,
-        computeLogs: buckets ? buckets.computeLogs.name.apply((bucket) => ({ bucket, prefix: "compute-logs" })) : undefined,
-        defsStateBasePath: buckets ? buckets.defsState.name.apply(defsStateBasePath) : undefined,
-        gcpServiceAccount: identity?.email,
+        computeLogs: storage.computeLogs,
+        defsStateBasePath: storage.defsStateBasePath,
+        gcpServiceAccount: storage.gcpServiceAccount,
         ingress: args.ingress?.chartValues,
         runJobTtlSeconds: cfg.runJobTtlSeconds,
         maxConcurrentRuns: cfg.branch?.limits.maxConcurrentRuns,

@@ -19,4 +19,6 @@ export const PREVIEW_OUTPUTS = {
   /** Branch-safe Secret data by name (secret) and ConfigMap data by name. */
   branchSecrets: "branchSecrets",
   branchConfigMaps: "branchConfigMaps",
+  /** The bucket branches keep compute logs and defs state in, each under pr-<N>/ (absent without buckets). */
+  branchDataBucket: "branchDataBucket",
 } as const;

@@ -1,39 +1,48 @@
+import * as pulumi from "@pulumi/pulumi";
 import { USER_CODE_SERVICE_ACCOUNT, systemObjectNames } from "../chart/names";
 import { DagsterIdentity } from "../components/DagsterIdentity";
 import { StorageBuckets } from "../components/StorageBuckets";
 import { PlatformConfig } from "../config";
+import { branchComputeLogs, branchDataPrefix, branchDefsStateBasePath } from "../render/branchData";
+import { defsStateBasePath } from "../render/systemValues";
 import { Cloud } from "./cloud";
-import { StackOutputs } from "./outputs";
+import { PREVIEW_OUTPUTS, StackOutputs } from "./outputs";
 
+/** Where Dagster keeps compute logs and defs state, and the Google identity its pods act as. */
 export interface Storage {
-  buckets?: StorageBuckets;
-  identity?: DagsterIdentity;
+  computeLogs?: pulumi.Output<{ bucket: string; prefix: string }>;
+  defsStateBasePath?: pulumi.Output<string>;
+  /** Prod: the Google service account Dagster's KSAs impersonate. Branches have none. */
+  gcpServiceAccount?: pulumi.Output<string>;
   outputs: StackOutputs;
 }
 
 /**
- * The buckets Dagster writes and the Google identity that may use them. A branch gets buckets and
- * an identity of its own, so nothing in it can read or write prod's.
+ * Prod: two buckets of its own and a Google identity that may use them. A branch owns nothing in
+ * GCP: it writes under its prefix pr-<N>/ of the preview stack's branch-data bucket, which the
+ * preview stack grants to every workload of the preview cluster.
  */
 export function deployStorage(cfg: PlatformConfig, cloud: Cloud): Storage {
   if (!cfg.buckets || !cfg.gcp) return { outputs: {} };
   const d = cfg.deployment;
-  const branch = d.kind === "branch";
+  if (d.kind === "branch") {
+    if (!cloud.preview) throw new Error("a branch reads the preview stack (config/ guarantees it)");
+    const bucket = cloud.preview.requireOutput(PREVIEW_OUTPUTS.branchDataBucket).apply(String);
+    return {
+      computeLogs: bucket.apply((b) => branchComputeLogs(b, d.pullRequest)),
+      defsStateBasePath: bucket.apply((b) => branchDefsStateBasePath(b, d.pullRequest)),
+      outputs: { branchData: pulumi.interpolate`gs://${bucket}/${branchDataPrefix(d.pullRequest)}/` },
+    };
+  }
   const buckets = new StorageBuckets(
     "buckets",
-    {
-      prefix: branch ? `${cfg.gcp.project}-dagster-pr${d.pullRequest}` : `${cfg.gcp.project}-dagster`,
-      location: cfg.buckets.location,
-      // A branch's logs matter for the life of a review, not for a month.
-      computeLogRetentionDays: branch ? Math.min(cfg.buckets.computeLogRetentionDays, 7) : cfg.buckets.computeLogRetentionDays,
-      disposable: branch,
-    },
+    { prefix: `${cfg.gcp.project}-dagster`, location: cfg.buckets.location, computeLogRetentionDays: cfg.buckets.computeLogRetentionDays },
     cloud.onGcp,
   );
   const identity = new DagsterIdentity(
     "dagster-identity",
     {
-      accountId: branch ? `dagster-pr-${d.pullRequest}` : "dagster",
+      accountId: "dagster",
       project: cfg.gcp.project,
       namespace: cfg.namespace,
       kubernetesServiceAccounts: [systemObjectNames().serviceAccount, USER_CODE_SERVICE_ACCOUNT],
@@ -42,8 +51,9 @@ export function deployStorage(cfg: PlatformConfig, cloud: Cloud): Storage {
     cloud.onGcp,
   );
   return {
-    buckets,
-    identity,
+    computeLogs: buckets.computeLogs.name.apply((bucket) => ({ bucket, prefix: "compute-logs" })),
+    defsStateBasePath: buckets.defsState.name.apply(defsStateBasePath),
+    gcpServiceAccount: identity.email,
     outputs: { computeLogsBucket: buckets.computeLogs.name, defsStateBucket: buckets.defsState.name, dagsterServiceAccount: identity.email },
   };
 }

@@ -4,6 +4,7 @@ import { branchTeardownViolations } from "./branchTeardown";
 import { cloudSqlInstanceViolations, prodCloudSqlDeletionViolations } from "./cloudSql";
 import { PRODUCTION_DATABASE_SCHEMA, productionDatabaseOf } from "./config";
 import { configMapSecretViolations } from "./configMaps";
+import { branchKubeconfigViolations, branchProviderViolations } from "./branchProviders";
 import { branchNamespaceScopeViolations, branchOwnershipViolations, cloudSqlOutsideProdViolations, previewScopeViolations } from "./branchScope";
 import { stackKindViolations } from "./deployment";
 import { adminGrantViolations, branchIamViolations, branchIdentityViolations } from "./iam";
@@ -92,13 +93,13 @@ export const RULES: readonly Rule[] = [
   {
     kind: "stack",
     name: "branch-no-iam-changes",
-    description: "A branch changes no project, folder or organization IAM, creates no service-account key, and on service accounts grants only Workload Identity on its own account to its own namespace.",
+    description: "A branch changes no IAM: no project, folder or organization policy, no custom role, no grant on a service account or bucket, no service-account key.",
     check: branchIamViolations,
   },
   {
     kind: "stack",
     name: "branch-no-foreign-identities",
-    description: "A branch impersonates no one: no provider credentials or impersonation, its only service account is dagster-pr-<N>, every Workload Identity annotation and bucket grant names it.",
+    description: "A branch impersonates no one: no provider credentials or impersonation, no Google service account, no Workload Identity annotation.",
     check: branchIdentityViolations,
   },
   {
@@ -110,8 +111,20 @@ export const RULES: readonly Rule[] = [
   {
     kind: "stack",
     name: "branch-owns-only-its-resources",
-    description: "In GCP a branch owns only its buckets (named …-dagster-pr<N>-…) and its service account, and imports nothing.",
+    description: "In GCP a branch owns nothing (its data lives under its prefix of the preview stack's branch-data bucket), and imports nothing.",
     check: branchOwnershipViolations,
+  },
+  {
+    kind: "stack",
+    name: "branch-known-providers",
+    description: "A branch uses only the kubernetes, snowflake, random and tls providers, loaded the ordinary way: no dynamic (pulumi-nodejs:dynamic:Resource) or command:* resource, no other package, no pluginDownloadURL or parameterized provider.",
+    check: branchProviderViolations,
+  },
+  {
+    kind: "stack",
+    name: "branch-kubeconfig-from-preview",
+    description: "Every Kubernetes provider of a branch uses exactly the preview stack's kubeconfig output, with no other context or cluster.",
+    check: branchKubeconfigViolations,
   },
   {
     kind: "stack",

@@ -1,4 +1,4 @@
-import { branchNamespaceOf, holdsTo } from "./deployment";
+import { holdsTo } from "./deployment";
 import { at, list, record, text } from "./props";
 import { describe, PolicyInput, StackResource, StackViolation } from "./types";
 
@@ -55,38 +55,21 @@ export function adminGrantViolations(resource: PolicyInput): string[] {
 }
 
 const PROJECT_LEVEL_IAM = /^gcp:(projects|organizations|folder|iam)\//;
-const SERVICE_ACCOUNT_IAM = /^gcp:serviceaccount\/iam(member|binding|policy):/i;
 
 /**
- * A branch changes no IAM beyond its own: no project, folder or organization policy, no custom
- * role, no workload identity pool, no service-account key, and on service accounts only the
- * Workload Identity binding of its own account to its own namespace.
+ * A branch changes no IAM at all: no project, folder or organization policy, no custom role, no
+ * workload identity pool, no grant on a service account or a bucket, no service-account key. What
+ * its pods may use in GCP the preview stack grants once, to the preview cluster's workloads.
  */
 export function branchIamViolations(resources: readonly StackResource[]): StackViolation[] {
   if (!holdsTo(resources, "branch")) return [];
-  const ns = branchNamespaceOf(resources);
   const out: StackViolation[] = [];
   for (const r of resources) {
     if (PROJECT_LEVEL_IAM.test(r.type)) out.push({ urn: r.urn, message: `${describe(r)}: a branch changes no project-, folder- or organization-level IAM` });
     else if (r.type === "gcp:serviceaccount/key:Key") out.push({ urn: r.urn, message: `${describe(r)}: a branch creates no service-account key` });
-    else if (SERVICE_ACCOUNT_IAM.test(r.type)) out.push(...serviceAccountGrantProblems(r, ns));
+    else if (IAM_GRANT.test(r.type)) out.push({ urn: r.urn, message: `${describe(r)}: a branch grants nothing in IAM (granted ${JSON.stringify(grantedRoles(r.props).join(", ") || null)})` });
   }
   return out;
-}
-
-function serviceAccountGrantProblems(r: StackResource, ns: string | undefined): StackViolation[] {
-  const own = ns === undefined ? undefined : `${ns}@`;
-  const problems: string[] = [];
-  if (r.props.role !== "roles/iam.workloadIdentityUser") problems.push(`grants ${JSON.stringify(r.props.role ?? null)}: on a service account a branch may grant only roles/iam.workloadIdentityUser`);
-  const account = text(r.props.serviceAccountId);
-  if (account !== undefined && (own === undefined || !account.includes(`/serviceAccounts/${own}`))) problems.push(`is on ${account}, not the branch's own service account ${own ?? "dagster-pr-<N>@…"}`);
-  const members = text(r.props.member) !== undefined ? [text(r.props.member) as string] : list(r.props.members).map((m) => text(m) ?? "");
-  // serviceAccount:<project>.svc.id.goog[<namespace>/<ServiceAccount>], the Workload Identity member form.
-  const ownKsa = ns === undefined ? undefined : new RegExp(`^serviceAccount:[a-z][-a-z0-9]*\\.svc\\.id\\.goog\\[${ns}/[-.a-z0-9]+\\]$`);
-  for (const m of members) {
-    if (!ownKsa?.test(m)) problems.push(`grants it to ${m}: only to Kubernetes ServiceAccounts of namespace ${ns ?? "dagster-pr-<N>"}`);
-  }
-  return problems.map((p) => ({ urn: r.urn, message: `${describe(r)} ${p}` }));
 }
 
 const WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account";
@@ -106,27 +89,22 @@ function workloadIdentityAnnotations(value: unknown, path: string): { path: stri
 const FOREIGN_CREDENTIALS = ["impersonateServiceAccount", "impersonateServiceAccountDelegates", "credentials", "accessToken"];
 
 /**
- * A branch acts as the branch deployer and its pods as the branch's own service account: no
- * provider impersonates or brings credentials, every Google service account it creates is
- * `dagster-pr-<N>`, every Workload Identity annotation names that account, and bucket grants go
- * to it only. A prod identity cannot be borrowed by naming it.
+ * A branch acts as the branch deployer and its pods as themselves (the preview cluster's
+ * Workload Identity principal set): no provider impersonates or brings credentials, no Google
+ * service account is created, and no Kubernetes ServiceAccount or Helm value asks to act as a
+ * Google service account (`iam.gke.io/gcp-service-account`). A prod identity cannot be borrowed
+ * by naming it.
  */
 export function branchIdentityViolations(resources: readonly StackResource[]): StackViolation[] {
   if (!holdsTo(resources, "branch")) return [];
-  const ns = branchNamespaceOf(resources) ?? "dagster-pr-<N>";
-  const own = `${ns}@`;
   const out: StackViolation[] = [];
   const flag = (r: StackResource, message: string) => out.push({ urn: r.urn, message: `${describe(r)}: ${message}` });
   for (const r of resources) {
     if (r.type === "pulumi:providers:gcp") {
       for (const key of FOREIGN_CREDENTIALS) if (r.props[key] !== undefined && r.props[key] !== "") flag(r, `sets ${key}: a branch runs as the branch deployer, never as another identity`);
     }
-    if (r.type === "gcp:serviceaccount/account:Account" && r.props.accountId !== ns) flag(r, `accountId ${JSON.stringify(r.props.accountId ?? null)}: a branch's only service account is ${ns}`);
-    for (const a of workloadIdentityAnnotations(r.props, "")) if (!a.email.startsWith(own)) flag(r, `${a.path} = ${a.email}: a branch's pods may act only as ${own}…`);
-    if (r.type === "gcp:storage/bucketIAMMember:BucketIAMMember") {
-      const member = text(r.props.member);
-      if (member !== undefined && !member.startsWith(`serviceAccount:${own}`)) flag(r, `grants the bucket to ${member}: only to ${own}…`);
-    }
+    if (r.type === "gcp:serviceaccount/account:Account") flag(r, `accountId ${JSON.stringify(r.props.accountId ?? null)}: a branch creates no Google service account`);
+    for (const a of workloadIdentityAnnotations(r.props, "")) flag(r, `${a.path} = ${a.email}: a branch's pods act as themselves, never as a Google service account`);
   }
   return out;
 }

@@ -1,9 +1,10 @@
 /**
  * A kubeconfig for a GKE cluster that authenticates through `gke-gcloud-auth-plugin`: no static
  * credential is stored anywhere, whoever runs `pulumi` uses their own gcloud identity (in CI the
- * Workload Identity Federation token).
+ * Workload Identity Federation token). `endpoint` is the IP endpoint (with the cluster's CA) or
+ * the IAM-gated DNS endpoint (without).
  */
-export function gkeKubeconfig(args: { contextName: string; endpoint: string; caCertificate: string }): string {
+export function gkeKubeconfig(args: { contextName: string; endpoint: string; caCertificate?: string }): string {
   const { contextName, endpoint, caCertificate } = args;
   return [
     "apiVersion: v1",
@@ -12,7 +13,8 @@ export function gkeKubeconfig(args: { contextName: string; endpoint: string; caC
     `- name: ${contextName}`,
     "  cluster:",
     `    server: https://${endpoint}`,
-    `    certificate-authority-data: ${caCertificate}`,
+    // The DNS endpoint (*.gke.goog) presents a publicly trusted certificate: no cluster CA then.
+    ...(caCertificate ? [`    certificate-authority-data: ${caCertificate}`] : []),
     "contexts:",
     `- name: ${contextName}`,
     "  context:",

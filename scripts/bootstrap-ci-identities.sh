@@ -4,7 +4,9 @@
 #   prod deployer    (prod project)     only jobs in the `production` environment on the default branch
 #   preview deployer (preview project)  only jobs in the `preview` environment on the default branch
 #   branch deployer  (preview project)  only pull-request / merge-request jobs (and the reaper on the
-#                                       default branch); pr-* state only; no prod resource at all
+#                                       default branch); pr-* state only; no prod resource at all, and
+#                                       in GCP nothing but access to the preview cluster: branches own
+#                                       no GCP resource (the preview stack owns the one bucket they use)
 # Each deployer is a service account that trusts one Workload Identity pool of its own; the pool's
 # providers accept only the OIDC tokens their attribute conditions allow (GitHub's subject and
 # repository id; GitLab's project_id, ref_protected, ref, environment, pipeline_source).
@@ -13,7 +15,6 @@
 #       [--github-repo OWNER/NAME --github-repository-id N]
 #       [--gitlab-project-path GROUP/NAME --gitlab-project-id N [--gitlab-url https://gitlab.com]]
 #       [--prod-project-number N --preview-project-number N] [--default-branch main]
-#       [--branch-bucket-prefix PREFIX]
 #
 # --dry-run (anywhere) prints every command and runs none (project numbers it cannot look up
 # then show as <prod-project-number>). Safe to run again: creates check first, bindings are
@@ -23,12 +24,12 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,22p' "$0" >&2
+  sed -n '2,23p' "$0" >&2
   exit 2
 }
 
 DRY_RUN=0 PROD="" PREVIEW="" REGION="" GH_REPO="" GH_REPO_ID="" GL_PATH="" GL_ID="" GL_URL="https://gitlab.com"
-PROD_NUMBER="" PREVIEW_NUMBER="" BRANCH="main" BRANCH_BUCKET_PREFIX=""
+PROD_NUMBER="" PREVIEW_NUMBER="" BRANCH="main"
 KEYRING=pulumi PROD_KEY=pulumi-state PREVIEW_KEY=preview-state BRANCH_KEY=branch-state
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -48,7 +49,6 @@ while [[ $# -gt 0 ]]; do
     --prod-project-number) PROD_NUMBER="$2" ;;
     --preview-project-number) PREVIEW_NUMBER="$2" ;;
     --default-branch) BRANCH="$2" ;;
-    --branch-bucket-prefix) BRANCH_BUCKET_PREFIX="$2" ;;
     *) echo "unknown option $1" >&2; usage ;;
   esac
   shift 2
@@ -147,8 +147,11 @@ trust_pool "$PREVIEW" "$PREVIEW_NUMBER" "$PREVIEW_SA" preview-deployer
 
 echo "# The branch deployer (project ${PREVIEW}; no role anywhere in ${PROD})"
 service_account "$PREVIEW" dagster-branch-deployer "dagster-platform branch deployer (CI, pull requests)"
-# Credentials for the preview cluster; what it may do inside is the Kubernetes RBAC the preview
-# stack grants it (namespaces dagster-pr-* only, enforced by its ValidatingAdmissionPolicy).
+# Credentials for the preview cluster (its DNS endpoint needs container.clusters.connect); what
+# it may do inside is the Kubernetes RBAC the preview stack grants it (namespaces dagster-pr-*
+# only, enforced by its ValidatingAdmissionPolicies). Nothing else in GCP: a branch owns no
+# bucket or service account, and a right to create service accounts here would let it become
+# the preview deployer.
 project_roles "$PREVIEW" "serviceAccount:${BRANCH_SA}" roles/container.clusterViewer
 # The preview backend: read everything (the preview stack's outputs, through its StackReference),
 # write only pr-* stacks' objects (Pulumi's DIY layout: .pulumi/{stacks,history,backups,journal}/
@@ -161,11 +164,6 @@ run gcloud storage buckets add-iam-policy-binding "gs://${PREVIEW_BUCKET}" --mem
 key_role "$PREVIEW" "$BRANCH_KEY" "serviceAccount:${BRANCH_SA}" roles/cloudkms.cryptoKeyEncrypterDecrypter
 # Decrypt only: the preview stack's (branch-safe) secret outputs its StackReference reads.
 key_role "$PREVIEW" "$PREVIEW_KEY" "serviceAccount:${BRANCH_SA}" roles/cloudkms.cryptoKeyDecrypter
-if [[ -n "$BRANCH_BUCKET_PREFIX" ]]; then
-  # Only if branch stacks create buckets of their own: buckets whose names start with the prefix.
-  run gcloud projects add-iam-policy-binding "$PREVIEW" --member "serviceAccount:${BRANCH_SA}" --role roles/storage.admin \
-    --condition "^;^title=branch-buckets-only;expression=resource.name.startsWith(\"projects/_/buckets/${BRANCH_BUCKET_PREFIX}\")"
-fi
 pool "$PREVIEW" branch-deployer "dagster-platform branch deployer" \
   "${GH} && (assertion.sub == \"repo:${GH_REPO}:pull_request\" || assertion.job_workflow_ref == \"${GH_REPO}/.github/workflows/reaper.yml@refs/heads/${BRANCH}\")" \
   "${GL} && (assertion.pipeline_source == \"merge_request_event\" || (assertion.pipeline_source == \"schedule\" && ${GL_DEFAULT}))"

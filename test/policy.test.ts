@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { Plan, PlanEntry, planStack } from "../offline/plan";
+import { Plan, planStack } from "../offline/plan";
 import * as teardown from "../policy/branchTeardown";
 import { RULES } from "../policy/catalog";
 import * as cloudSql from "../policy/cloudSql";
@@ -17,6 +17,7 @@ import { bucketAccessViolations } from "../policy/storage";
 import * as snowflake from "../policy/snowflake";
 import { leadingIdentifier, referencesDatabase } from "../policy/snowflakeNames";
 import { PolicyInput, Props, StackResource, StackViolation } from "../policy/types";
+import { fromPlan } from "./helpers/policy";
 
 // ---- fixtures --------------------------------------------------------------------------------
 
@@ -585,12 +586,8 @@ describe("policy: catalog", () => {
 // ---- the program complies --------------------------------------------------------------------
 
 /** A plan entry as the policy engine would hand it over. */
-function fromPlan(stack: string, r: PlanEntry): StackResource {
-  return { type: r.type, name: r.name, urn: `urn:pulumi:${stack}::dagster-platform::${r.type}::${r.name}`, props: r.inputs, protect: r.options.protect, importId: r.options.import };
-}
-
-function runAllRules(stack: string, plan: Plan): string[] {
-  const resources = plan.resources.map((r) => fromPlan(stack, r));
+function runAllRules(stack: string, plan: Plan, referenced?: Plan): string[] {
+  const resources = plan.resources.map((r) => fromPlan(stack, r, referenced));
   return RULES.flatMap((rule) =>
     rule.kind === "resource"
       ? resources.flatMap((r) => rule.check(r).map((m) => `${rule.name} ${r.type} ${r.name}: ${m}`))
@@ -618,25 +615,25 @@ describe("policy: the program's real plans pass every rule", function () {
 
   for (const [label, stack, kind] of [["prod", "prod", "prod"], ["pr-42", "pr-42", "branch"], ["preview", "preview", "preview"], ["prod-iap", "prod", "prod"]] as const) {
     it(`${label}: no violations`, () => {
-      const resources = plans[label].resources.map((r) => fromPlan(stack, r));
+      const resources = plans[label].resources.map((r) => fromPlan(stack, r, plans.preview));
       assert.equal(resolveStack(resources).kind, kind);
-      assert.deepEqual(runAllRules(stack, plans[label]), []);
+      assert.deepEqual(runAllRules(stack, plans[label], plans.preview), []);
     });
   }
 
   it("the plans hold what the rules judge, so passing is not vacuous", () => {
     const types = (label: string) => new Set(plans[label].resources.map((r) => r.type));
     for (const t of ["gcp:storage/bucket:Bucket", SQL, "kubernetes:core/v1:ConfigMap", RELEASE]) assert.ok(types("prod").has(t), `prod plans a ${t}`);
-    for (const t of [EXECUTE, SECRET, "gcp:storage/bucket:Bucket"]) assert.ok(types("pr-42").has(t), `pr-42 plans a ${t}`);
+    for (const t of [EXECUTE, SECRET, "pulumi:providers:kubernetes", "pulumi:pulumi:StackReference"]) assert.ok(types("pr-42").has(t), `pr-42 plans a ${t}`);
     assert.ok(types("prod-iap").has(BACKEND_CONFIG));
     assert.ok(plans.prod.resources.some((r) => r.options.protect), "prod protects something, which a branch may not");
   });
 
   it("a real branch plan with one resource protected fails branch-destroy-safe", () => {
-    const resources = plans["pr-42"].resources.map((r) => fromPlan("pr-42", r));
-    const bucket = resources.find((r) => r.type === "gcp:storage/bucket:Bucket");
-    assert.ok(bucket);
-    bucket.protect = true;
-    one(branchTeardownViolations(resources), new RegExp(`Bucket ${bucket.name} is protected`));
+    const resources = plans["pr-42"].resources.map((r) => fromPlan("pr-42", r, plans.preview));
+    const volume = resources.find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim");
+    assert.ok(volume);
+    volume.protect = true;
+    one(branchTeardownViolations(resources), new RegExp(`PersistentVolumeClaim ${volume.name} is protected`));
   });
 });

@@ -39,6 +39,14 @@ const plain = reposDir({ "etl.yaml": location("registry.example.com/etl:1.0.0") 
 const branch = (values: Record<string, string>, repos = withRefs) => raw("pr-42", { ...GCP, commitSha: SHA, snowflake: "false", ...values }, repos);
 const preview = (values: Record<string, string>, secret = ["branchSecretValues"]) => raw("preview", { ...GCP, clusterMode: "create", branchDeployer: DEPLOYER, ...values }, plain, secret);
 
+describe("branch exposure", () => {
+  it("refuses an IAP (external) Ingress on a branch: the preview cluster admits only internal ones", () => {
+    assert.match(refusal(branch({ branchSecretNames: "etl-api, etl-db", branchConfigMapNames: "etl-settings", ingress: "iap", ingressBranchDomain: "preview.acme.example", iapOAuthClientId: "x.apps.googleusercontent.com" })), /ingress: is iap on a branch stack.*internal/);
+    const internal = parsePlatformConfig(branch({ branchSecretNames: "etl-api, etl-db", branchConfigMapNames: "etl-settings", ingress: "internal", ingressBranchDomain: "preview.acme.example" }));
+    assert.equal(internal.ingress.mode, "internal");
+  });
+});
+
 describe("branch Secrets and ConfigMaps: provided by the preview stack, or refused before planning", () => {
   it("refuses each reference the preview stack does not provide, naming the file and field", () => {
     const text = refusal(branch({ branchSecretNames: "etl-api" }));
@@ -108,7 +116,8 @@ describe("preview stack configuration", () => {
     const cfg = parsePlatformConfig(preview({ branchSecretNames: "etl-api", branchSecretValues: values, branchConfigMapNames: "etl-settings", branchConfigMapValues: '{"etl-settings": {"REGION": "eu"}}' }));
     assert.equal(cfg.preview?.branchDeployer, DEPLOYER);
     assert.deepEqual(cfg.preview?.configMapValues, { "etl-settings": { REGION: "eu" } });
-    assert.deepEqual([cfg.buckets, cfg.registry, cfg.postgres.mode, cfg.snowflake, cfg.locations.length], [undefined, undefined, "none", undefined, 0]);
+    // Buckets: the one branch-data bucket branches write under their prefixes (platform/preview.ts).
+    assert.deepEqual([cfg.buckets, cfg.registry, cfg.postgres.mode, cfg.snowflake, cfg.locations.length], [{ location: "EUROPE-WEST4", computeLogRetentionDays: 30 }, undefined, "none", undefined, 0]);
   });
 
   it("refuses missing and unlisted entries, bad shapes and secret-looking ConfigMap keys, never printing a value", () => {

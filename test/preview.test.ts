@@ -28,15 +28,44 @@ describe("preview environment and branch isolation", function () {
   });
 
   describe("the preview stack", () => {
-    it("a VPC with Cloud NAT and an Autopilot cluster in its own project; no Cloud SQL, bucket, registry or Dagster", () => {
+    it("a VPC with Cloud NAT and an Autopilot cluster in its own project; no Cloud SQL, registry or Dagster", () => {
       const cluster = find(preview, "gcp:container/cluster:Cluster", "cluster").inputs as Values & { workloadIdentityConfig: Values };
       assert.equal(cluster.enableAutopilot, true);
       assert.equal(cluster.workloadIdentityConfig.workloadPool, "acme-data-preview.svc.id.goog");
       assert.equal(ofType(preview, "gcp:compute/routerNat:RouterNat").length, 1);
-      for (const prefix of ["gcp:sql/", "gcp:storage/", "gcp:artifactregistry/", "gcp:servicenetworking/", "kubernetes:helm.sh/", "pulumi:pulumi:StackReference"]) {
+      for (const prefix of ["gcp:sql/", "gcp:artifactregistry/", "gcp:servicenetworking/", "kubernetes:helm.sh/", "pulumi:pulumi:StackReference"]) {
         assert.deepEqual(preview.resources.filter((r) => r.type.startsWith(prefix)).map((r) => r.name), [], `no ${prefix}`);
       }
       assert.equal(preview.outputs.gcpProject, "acme-data-preview");
+    });
+
+    it("the control plane is reached from outside the VPC only through the IAM-gated DNS endpoint, which refuses Kubernetes tokens", () => {
+      const cluster = find(preview, "gcp:container/cluster:Cluster", "cluster").inputs as { privateClusterConfig: Values; controlPlaneEndpointsConfig?: { dnsEndpointConfig: Values } };
+      assert.equal(cluster.privateClusterConfig.enablePrivateEndpoint, true, "no public IP endpoint: a leaked ServiceAccount token is useless outside the VPC");
+      assert.deepEqual(cluster.controlPlaneEndpointsConfig?.dnsEndpointConfig, { allowExternalTraffic: true, enableK8sTokensViaDns: false, enableK8sCertsViaDns: false });
+      // CI (no fixed addresses) and branches reach it by name, with Google credentials only.
+      const kubeconfig = String(branch.rawOutputs.kubeconfig);
+      assert.match(kubeconfig, /server: https:\/\/gke-offline-plan-dagster-preview\.europe-west4\.gke\.goog\n/);
+      assert.doesNotMatch(kubeconfig, /certificate-authority-data/, "the DNS endpoint's certificate is publicly trusted");
+      assert.match(String(preview.outputs.clusterAccess), /--dns-endpoint$/);
+      const prodCluster = find(prod, "gcp:container/cluster:Cluster", "cluster").inputs as { privateClusterConfig: Values; controlPlaneEndpointsConfig?: unknown };
+      assert.deepEqual([prodCluster.privateClusterConfig.enablePrivateEndpoint, prodCluster.controlPlaneEndpointsConfig], [false, undefined], "prod's access is unchanged");
+    });
+
+    it("owns the one bucket branches write, granted to the preview cluster's workloads as a principal set", () => {
+      assert.deepEqual(ofType(preview, "gcp:storage/bucket:Bucket").map((b) => b.inputs.name), ["acme-data-preview-dagster-branch-data"]);
+      const bucket = find(preview, "gcp:storage/bucket:Bucket", "branch-data").inputs;
+      assert.deepEqual([bucket.publicAccessPrevention, bucket.uniformBucketLevelAccess, bucket.lifecycleRules], ["enforced", true, [{ action: { type: "Delete" }, condition: { age: 30 } }]]);
+      const grants = ofType(preview, "gcp:storage/bucketIAMMember:BucketIAMMember").map((g) => g.inputs);
+      // GKE docs, principal identifiers, "All Pods in a specific cluster" (offline: a placeholder project number).
+      assert.deepEqual(grants, [
+        {
+          bucket: "acme-data-preview-dagster-branch-data",
+          role: "roles/storage.objectUser",
+          member: "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-data-preview.svc.id.goog/kubernetes.cluster/https://container.googleapis.com/v1/projects/acme-data-preview/locations/europe-west4/clusters/dagster-preview",
+        },
+      ]);
+      assert.equal(preview.outputs.branchDataBucket, "acme-data-preview-dagster-branch-data");
     });
 
     it("binds the branch deployer (a config key) cluster-wide only to create its namespaces and bind itself there", () => {
@@ -50,7 +79,9 @@ describe("preview environment and branch isolation", function () {
 
     it("admission policies confine the deployer and hold every branch namespace to the objects a branch plan creates", () => {
       const policies = ofType(preview, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy").map((p) => String(meta(p).name)).sort();
-      assert.deepEqual(policies, ["dagster-branch-deployer-confinement", "dagster-branch-egress-required", "dagster-branch-limits-required", "dagster-branch-quota-required"]);
+      assert.deepEqual(policies, ["dagster-branch-deployer-confinement", "dagster-branch-egress-required", "dagster-branch-limits-required", "dagster-branch-namespace-limits", "dagster-branch-quota-required"]);
+      const limits = find(preview, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "branch-deployer-namespace-limits").inputs.spec as { matchConditions: Values[] };
+      assert.deepEqual(limits.matchConditions.map((c) => c.expression), ["request.namespace.matches('^dagster-pr-[1-9][0-9]{0,8}$')"], "every request in a branch namespace, whoever makes it");
       const confinement = find(preview, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "branch-deployer-confinement").inputs.spec as { matchConditions: Values[] };
       assert.match(String(confinement.matchConditions[0].expression), /request\.userInfo\.username == 'dagster-branch-deployer@acme-data-preview\.iam\.gserviceaccount\.com'/);
       const params = ofType(preview, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")
@@ -92,8 +123,15 @@ describe("preview environment and branch isolation", function () {
       for (const r of branch.resources.filter((x) => x.type.startsWith("kubernetes:") && x.type !== "kubernetes:core/v1:Namespace")) {
         assert.equal(meta(r).namespace ?? r.inputs.namespace, "dagster-pr-42", `${r.type} ${r.name}`);
       }
-      for (const b of ofType(branch, "gcp:storage/bucket:Bucket")) assert.match(String(b.inputs.name), /^acme-data-preview-dagster-pr42-/);
-      assert.deepEqual(ofType(branch, "gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId), ["dagster-pr-42"]);
+    });
+
+    it("owns nothing in GCP: its logs and defs state go under pr-42/ of the preview stack's bucket, and its pods impersonate no one", () => {
+      assert.deepEqual(branch.resources.filter((r) => r.type.startsWith("gcp:") || r.type === "pulumi:providers:gcp").map((r) => `${r.type} ${r.name}`), []);
+      const values = find(branch, "kubernetes:helm.sh/v3:Release", "dagster").inputs.values as { computeLogManager: { config: { gcsComputeLogManager: Values } }; additionalInstanceConfig: { defs_state_storage: { config: Values } } };
+      assert.deepEqual(values.computeLogManager.config.gcsComputeLogManager, { bucket: preview.outputs.branchDataBucket, prefix: "pr-42/compute-logs" });
+      assert.equal(values.additionalInstanceConfig.defs_state_storage.config.base_path, `gs://${preview.outputs.branchDataBucket}/pr-42/defs-state`);
+      assert.doesNotMatch(JSON.stringify(branch.resources.map((r) => r.inputs)), /iam\.gke\.io\/gcp-service-account/, "no Workload Identity annotation");
+      assert.equal(branch.outputs.branchData, `gs://${preview.outputs.branchDataBucket}/pr-42/`);
     });
 
     it("binds the deployer in its namespace with the namespace role, before anything else goes there", () => {

@@ -72,7 +72,7 @@ func eval(env *cel.Env, expr string, vars map[string]any) (any, error) {
 
 func admit(env *cel.Env, a admission) result {
 	vars := map[string]any{}
-	for _, k := range []string{"request", "object", "oldObject", "params"} {
+	for _, k := range []string{"request", "object", "oldObject", "namespaceObject", "params"} {
 		vars[k] = ints(a.Vars[k])
 	}
 	variables := map[string]any{}
@@ -111,6 +111,7 @@ func main() {
 		cel.Variable("request", cel.DynType),
 		cel.Variable("object", cel.DynType),
 		cel.Variable("oldObject", cel.DynType),
+		cel.Variable("namespaceObject", cel.DynType),
 		cel.Variable("params", cel.DynType),
 		cel.Variable("variables", cel.MapType(cel.StringType, cel.DynType)),
 	)
