@@ -5,9 +5,10 @@
 -- Every statement is idempotent. What it sets up (docs/snowflake-branches.md explains why):
 --
 --   DAGSTER_BRANCH_ADMIN       role owning the procedures below; they run with its rights
---                              (EXECUTE AS OWNER). It may read the clone sources, create databases,
---                              roles and users, and manage grants. No user holds it: only the
---                              procedures' fixed code ever acts as it.
+--                              (EXECUTE AS OWNER). It may read the clone sources and
+--                              ACCOUNT_USAGE.POLICY_REFERENCES, create databases, roles and users,
+--                              and manage grants; it owns the branch network policy, if any. No
+--                              user holds it: only the procedures' fixed code ever acts as it.
 --   DAGSTER_BRANCH_DEPLOYER    CI's role: USAGE on the three procedures (and on the database and
 --                              schema holding them) and on the branch warehouse. Nothing on any
 --                              source database, no CREATE USER/ROLE/DATABASE, no grant option.
