@@ -5,7 +5,7 @@
  * driver. The client is bound to one production database.
  */
 import * as crypto from "crypto";
-import { BRANCH_OBJECT_KINDS, BranchObjectKind, dropBranchCall, expectedBranchObjects, isPullRequestNumber, listBranchesCall } from "../render/snowflakeCalls";
+import { BRANCH_OBJECT_KINDS, BranchObjectKind, branchObjectNames, dropBranchCall, isBranchObjectNumber, listBranchesCall } from "../render/snowflakeCalls";
 import { cloneDatabasePattern } from "./names";
 
 /** One object LIST_BRANCHES reports: `DATABASE PRODUCTION_CLONE_7`, `ROLE DAGSTER_PR_7`, `USER DAGSTER_PR_7`. */
@@ -24,8 +24,11 @@ export interface SnowflakeClient {
 
 /**
  * LIST_BRANCHES rows as branch objects. A row counts only when its name is exactly the one
- * CREATE_BRANCH gives that kind for that pull request; anything else (PR 0 of the acceptance
- * script, a malformed row) is returned apart, never acted on.
+ * CREATE_BRANCH gives that kind for that number, 0 included (no pull request has it: what carries
+ * it is a leftover of the acceptance script, or of version 1 of the procedures, which made
+ * branches for 0 for anyone holding CI's key). Anything else (a malformed row) is returned
+ * apart, never acted on. LIST_BRANCHES itself leaves out the acceptance script's role and user
+ * while it runs.
  */
 export function branchObjectsFromRows(rows: Record<string, unknown>[], productionDatabase: string): { objects: BranchObject[]; ignored: string[] } {
   const objects: BranchObject[] = [];
@@ -33,9 +36,9 @@ export function branchObjectsFromRows(rows: Record<string, unknown>[], productio
   for (const row of rows) {
     const get = (k: string) => String(row[k] ?? row[k.toLowerCase()] ?? "");
     const [prText, kind, name] = [get("PULL_REQUEST"), get("OBJECT_KIND"), get("OBJECT_NAME")];
-    const pr = /^[1-9][0-9]{0,8}$/.test(prText) ? Number(prText) : NaN;
-    const known = (BRANCH_OBJECT_KINDS as readonly string[]).includes(kind) && isPullRequestNumber(pr);
-    if (known && expectedBranchObjects({ sourceDatabase: productionDatabase, pullRequest: pr })[kind as BranchObjectKind] === name) {
+    const pr = /^(0|[1-9][0-9]{0,8})$/.test(prText) ? Number(prText) : NaN;
+    const known = (BRANCH_OBJECT_KINDS as readonly string[]).includes(kind) && isBranchObjectNumber(pr);
+    if (known && branchObjectNames(productionDatabase, pr)[kind as BranchObjectKind] === name) {
       objects.push({ pullRequest: pr, kind: kind as BranchObjectKind, name });
     } else {
       ignored.push(`${kind || "?"} ${name || "?"} (pull request ${prText || "?"})`);

@@ -1,7 +1,8 @@
 /**
  * The Snowflake half of `reap`: branch objects (clones, users, roles) that LIST_BRANCHES reports,
  * dropped through DROP_BRANCH when their pull request is closed, or unknown to GitHub with no
- * stack left to own them. The decision is a pure function; the loop around it only asks and acts.
+ * stack left to own them, and always when they carry 0, which no pull request has. The decision
+ * is a pure function; the loop around it only asks and acts.
  */
 import { errorMessage, briefError, Logger } from "./deps";
 import { GitHubClient, PullRequestInfo } from "./github";
@@ -17,7 +18,13 @@ export interface BranchObjectDecision {
   reason: string;
 }
 
+/** The number no pull request has: CREATE_BRANCH takes it only for the acceptance script's source. */
+export const NO_PULL_REQUEST = 0;
+
 function decide(pr: number, state: PullRequestState, hasStack: boolean): Pick<BranchObjectDecision, "action" | "reason"> {
+  // Objects of 0 are leftovers (of the acceptance script, or of CI's key under version 1 of the
+  // procedures, which took 0 from anyone): no pull request answers for them, whatever GitHub says.
+  if (pr === NO_PULL_REQUEST) return { action: "drop", reason: "no pull request is numbered 0 (only the acceptance script's source takes it)" };
   if (typeof state === "object" && state.state === "closed") return { action: "drop", reason: `pull request #${pr} is ${state.merged ? "merged" : "closed"}` };
   if (state === "missing" && !hasStack) return { action: "drop", reason: `GitHub has no pull request #${pr} and no stack pr-${pr} owns them` };
   // A stack that exists answers for its objects: destroying it (reap's own decision) drops them.
@@ -70,7 +77,7 @@ export async function reapBranchObjects(
   const objects = await deps.snowflake.listBranchObjects();
   const states = new Map(opts.known);
   for (const pr of new Set(objects.map((o) => o.pullRequest))) {
-    if (!states.has(pr)) states.set(pr, await lookUp(deps.github, pr, deps.log));
+    if (pr !== NO_PULL_REQUEST && !states.has(pr)) states.set(pr, await lookUp(deps.github, pr, deps.log));
   }
   const decisions = decideBranchObjects(objects, states, opts.stacks);
   const result: SnowflakeReapResult = { decisions, toDrop: [], dropped: [], failures: [] };

@@ -7,7 +7,7 @@
 import { branchSnowflakeNames, isSnowflakeIdentifier } from "./snowflake";
 
 /** Version of snowflake/branch_admin.sql these calls are written for (the file's header says it too). */
-export const BRANCH_ADMIN_VERSION = 1;
+export const BRANCH_ADMIN_VERSION = 2;
 
 /** Where the procedures live (fixed by branch_admin.sql). */
 export const BRANCH_ADMIN_SCHEMA = "DAGSTER_BRANCH_ADMIN.BRANCHES";
@@ -31,6 +31,15 @@ export function isCloneSource(name: string): boolean {
 
 export function isPullRequestNumber(n: number): boolean {
   return Number.isSafeInteger(n) && n >= 1 && n <= MAX_PULL_REQUEST;
+}
+
+/**
+ * A number branch objects may carry: a pull request's, or 0. CREATE_BRANCH makes objects for 0
+ * only for the acceptance script's source (branch_admin.sql v2; v1 took 0 from anyone), so the
+ * reaper lists and drops them; nothing ever creates a branch for 0.
+ */
+export function isBranchObjectNumber(n: number): boolean {
+  return n === 0 || isPullRequestNumber(n);
 }
 
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:Z|[+-](\d{2}):(\d{2}))$/;
@@ -86,10 +95,14 @@ export function createBranchCall(args: CreateBranchArgs): string {
   return `CALL ${BRANCH_PROCEDURES.create}('${sourceDatabase}', ${pullRequest}, ${cloneAt}, '${args.publicKey}')`;
 }
 
-/** `CALL …DROP_BRANCH('PRODUCTION', 42)`: its revert, which succeeds when nothing is left. */
+/**
+ * `CALL …DROP_BRANCH('PRODUCTION', 42)`: its revert, which succeeds when nothing is left. Also the
+ * reaper's, which drops the objects of 0 too (isBranchObjectNumber).
+ */
 export function dropBranchCall(ref: BranchRef): string {
-  const { sourceDatabase, pullRequest } = checkedRef(ref);
-  return `CALL ${BRANCH_PROCEDURES.drop}('${sourceDatabase}', ${pullRequest})`;
+  refuseUnless(isCloneSource(ref.sourceDatabase), "the source database", ref.sourceDatabase);
+  refuseUnless(isBranchObjectNumber(ref.pullRequest), "the pull request", ref.pullRequest);
+  return `CALL ${BRANCH_PROCEDURES.drop}('${ref.sourceDatabase}', ${ref.pullRequest})`;
 }
 
 /** `CALL …LIST_BRANCHES('PRODUCTION', 42)` (one pull request) or `…('PRODUCTION', NULL)` (all). */
@@ -107,4 +120,11 @@ export const BRANCH_OBJECT_KINDS: readonly BranchObjectKind[] = ["DATABASE", "RO
 export function expectedBranchObjects(ref: BranchRef): Record<BranchObjectKind, string> {
   const names = branchSnowflakeNames(checkedRef(ref).sourceDatabase, ref.pullRequest);
   return { DATABASE: names.cloneDatabase, ROLE: names.role, USER: names.user };
+}
+
+/** The names branch objects of number `n` carry (0 included, for the reaper), by kind. */
+export function branchObjectNames(sourceDatabase: string, n: number): Record<BranchObjectKind, string> {
+  refuseUnless(isCloneSource(sourceDatabase), "the source database", sourceDatabase);
+  refuseUnless(isBranchObjectNumber(n), "the pull request", n);
+  return { DATABASE: `${sourceDatabase}_CLONE_${n}`, ROLE: `DAGSTER_PR_${n}`, USER: `DAGSTER_PR_${n}` };
 }

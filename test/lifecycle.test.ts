@@ -132,7 +132,7 @@ describe("reap (fake pulumi CLI)", function () {
 
   // Branch objects as LIST_BRANCHES reports them (fixtures/lifecycle/fakes.ts): PR 1 closed with a
   // stack, 2-4 open, 5 unknown to GitHub but with a stack, 6 closed and 99 unknown without one,
-  // 0 the acceptance script's; the rest only look alike.
+  // 0 no pull request's (a leftover: always dropped); the rest only look alike.
   const snowflake = () =>
     new FakeSnowflake("PRODUCTION", {
       databases: ["PRODUCTION", "PRODUCTION_CLONE_0", "PRODUCTION_CLONE_1", "PRODUCTION_CLONE_2", "PRODUCTION_CLONE_3", "PRODUCTION_CLONE_4", "PRODUCTION_CLONE_5", "PRODUCTION_CLONE_6", "PRODUCTION_CLONE_99", "PRODUCTION_CLONE_007", "PRODUCTION_CLONE_3_BACKUP", "PRODUCTION_CLONE_", "ANALYTICS_CLONE_12"],
@@ -150,7 +150,7 @@ describe("reap (fake pulumi CLI)", function () {
     assert.deepEqual(fake.state(), before);
     assert.deepEqual(sf.dropCalls, []);
     assert.deepEqual(report.destroyed, []);
-    assert.deepEqual(report.orphans, ["DATABASE PRODUCTION_CLONE_1", "ROLE DAGSTER_PR_1", "USER DAGSTER_PR_1", "DATABASE PRODUCTION_CLONE_6", "ROLE DAGSTER_PR_6", "USER DAGSTER_PR_6", "DATABASE PRODUCTION_CLONE_99", "ROLE DAGSTER_PR_99", "USER DAGSTER_PR_99"]);
+    assert.deepEqual(report.orphans, ["DATABASE PRODUCTION_CLONE_0", "ROLE DAGSTER_PR_0", "USER DAGSTER_PR_0", "DATABASE PRODUCTION_CLONE_1", "ROLE DAGSTER_PR_1", "USER DAGSTER_PR_1", "DATABASE PRODUCTION_CLONE_6", "ROLE DAGSTER_PR_6", "USER DAGSTER_PR_6", "DATABASE PRODUCTION_CLONE_99", "ROLE DAGSTER_PR_99", "USER DAGSTER_PR_99"]);
     assert.ok(deps.log.lines.includes("[dry run] destroy pr-1: pull request #1 is merged"));
     assert.ok(deps.log.lines.includes("[dry run] drop DATABASE PRODUCTION_CLONE_99, ROLE DAGSTER_PR_99, USER DAGSTER_PR_99: GitHub has no pull request #99 and no stack pr-99 owns them"));
     assert.ok(deps.log.lines.includes("[dry run] keep DATABASE PRODUCTION_CLONE_3, ROLE DAGSTER_PR_3, USER DAGSTER_PR_3: pull request #3 is open"));
@@ -162,12 +162,12 @@ describe("reap (fake pulumi CLI)", function () {
     const report = await reap(deps, { ...opts, dropOrphans: true });
     // Stacks are listed again after the destroys, right before the branch objects.
     assert.deepEqual(fake.calls(), ["stack ls", ...DOWN("pr-1"), ...DOWN("pr-2"), "stack ls"]);
-    assert.deepEqual(sf.dropCalls, [1, 6, 99], "closed (1, 6) and unknown without a stack (99); open 2-4 and unknown 5 with a stack are kept");
+    assert.deepEqual(sf.dropCalls, [0, 1, 6, 99], "0 (no pull request's), closed (1, 6) and unknown without a stack (99); open 2-4 and unknown 5 with a stack are kept");
     assert.deepEqual(report.dropped, report.orphans);
     assert.deepEqual(github.requests.slice(-2), ["GET pull 6", "GET pull 99"], "only the pull requests without a stack are asked again");
-    assert.deepEqual(sf.account.databases, ["PRODUCTION", "PRODUCTION_CLONE_0", "PRODUCTION_CLONE_2", "PRODUCTION_CLONE_3", "PRODUCTION_CLONE_4", "PRODUCTION_CLONE_5", "PRODUCTION_CLONE_007", "PRODUCTION_CLONE_3_BACKUP", "PRODUCTION_CLONE_", "ANALYTICS_CLONE_12"]);
-    assert.deepEqual(sf.account.roles, ["SYSADMIN", "DAGSTER_PR_0", "DAGSTER_PR_3", "DAGSTER_PR_007", "DAGSTER_PR_X"]);
-    assert.deepEqual(sf.account.users, ["DAGSTER_CI", "DAGSTER_PR_0", "DAGSTER_PR_3"]);
+    assert.deepEqual(sf.account.databases, ["PRODUCTION", "PRODUCTION_CLONE_2", "PRODUCTION_CLONE_3", "PRODUCTION_CLONE_4", "PRODUCTION_CLONE_5", "PRODUCTION_CLONE_007", "PRODUCTION_CLONE_3_BACKUP", "PRODUCTION_CLONE_", "ANALYTICS_CLONE_12"]);
+    assert.deepEqual(sf.account.roles, ["SYSADMIN", "DAGSTER_PR_3", "DAGSTER_PR_007", "DAGSTER_PR_X"]);
+    assert.deepEqual(sf.account.users, ["DAGSTER_CI", "DAGSTER_PR_3"]);
     const again = await reap(deps, { ...opts, dropOrphans: true });
     assert.deepEqual(again.dropped, []);
   });
@@ -193,7 +193,7 @@ describe("reap (fake pulumi CLI)", function () {
     assert.deepEqual(Object.keys(fake.state().stacks).includes("pr-2"), false);
     // A closed pull request's objects go even while its stack remains: the stack's own revert
     // (DROP_BRANCH again) succeeds on what is already gone.
-    assert.deepEqual(sf.dropCalls, [1, 6, 99]);
+    assert.deepEqual(sf.dropCalls, [0, 1, 6, 99]);
     assert.ok(sf.account.databases.includes("PRODUCTION_CLONE_6"));
   });
 

@@ -11,6 +11,8 @@ import {
   createBranchCall,
   dropBranchCall,
   expectedBranchObjects,
+  branchObjectNames,
+  isBranchObjectNumber,
   isCloneSource,
   isCloneTime,
   isPublicKeyBody,
@@ -34,6 +36,14 @@ describe("Snowflake CALL arguments (property tests)", () => {
     for (const ok of [1, 42, 999_999_999]) assert.equal(isPullRequestNumber(ok), true);
     for (const bad of [0, -1, 1.5, 1e9, NaN, Infinity, Number.MAX_SAFE_INTEGER + 2]) assert.equal(isPullRequestNumber(bad), false, String(bad));
     fc.assert(fc.property(fc.double(), (n) => !isPullRequestNumber(n) || (Number.isInteger(n) && String(n) === n.toFixed(0) && /^[1-9][0-9]{0,8}$/.test(String(n)))));
+  });
+
+  it("branch objects may carry 0 (for the reaper), which no CALL creating a branch takes", () => {
+    fc.assert(fc.property(fc.double(), (n) => isBranchObjectNumber(n) === (n === 0 || isPullRequestNumber(n))));
+    assert.equal(dropBranchCall({ sourceDatabase: "PRODUCTION", pullRequest: 0 }), "CALL DAGSTER_BRANCH_ADMIN.BRANCHES.DROP_BRANCH('PRODUCTION', 0)");
+    assert.deepEqual(branchObjectNames("PRODUCTION", 0), { DATABASE: "PRODUCTION_CLONE_0", ROLE: "DAGSTER_PR_0", USER: "DAGSTER_PR_0" });
+    assert.throws(() => branchObjectNames("PRODUCTION", -1), /the pull request -1/);
+    assert.throws(() => createBranchCall({ sourceDatabase: "PRODUCTION", pullRequest: 0, publicKey: KEY }), /the pull request 0/);
   });
 
   it("a clone time is an ISO 8601 instant with seconds and a zone, as GitHub's created_at", () => {

@@ -4,10 +4,11 @@
  * because their objects are gone. The end-to-end flows are in lifecycle.test.ts.
  */
 import { strict as assert } from "assert";
-import { PullRequestInfo } from "../lifecycle/github";
 import { BranchObject, branchObjectsFromRows } from "../lifecycle/snowflake";
 import { missingBranchObjects } from "../lifecycle/snowflakeDrift";
-import { decideBranchObjects, PullRequestState } from "../lifecycle/snowflakeReap";
+import { decideBranchObjects, PullRequestState, reapBranchObjects } from "../lifecycle/snowflakeReap";
+import { Logger } from "../lifecycle/deps";
+import { GitHubClient, PullRequestInfo } from "../lifecycle/github";
 
 const open = (n: number): PullRequestInfo => ({ number: n, state: "open", merged: false });
 const closed = (n: number, merged = false): PullRequestInfo => ({ number: n, state: "closed", merged });
@@ -52,6 +53,25 @@ describe("reaper: which branch objects go", () => {
   });
 });
 
+describe("reaper: objects of 0, which no pull request has (review finding 3)", () => {
+  it("are dropped whatever GitHub says and whichever stacks exist", () => {
+    for (const state of [open(0), "missing", "unknown"] as PullRequestState[]) {
+      const [d] = decideBranchObjects(objectsOf(0), new Map([[0, state]]), new Set([0]));
+      assert.deepEqual([d.action, d.reason], ["drop", "no pull request is numbered 0 (only the acceptance script's source takes it)"], JSON.stringify(state));
+    }
+  });
+
+  it("are dropped without asking GitHub about #0", async () => {
+    const asked: number[] = [];
+    const dropped: number[] = [];
+    const github = { getPullRequest: async (n: number) => (asked.push(n), { number: n, state: "open" as const, merged: false }) } as unknown as GitHubClient;
+    const snowflake = { listBranchObjects: async () => [...objectsOf(0), ...objectsOf(3)], dropBranch: async (n: number) => void dropped.push(n) };
+    const log = { info: () => undefined, warn: () => undefined } as unknown as Logger;
+    const result = await reapBranchObjects({ snowflake, github, log }, { dryRun: false, stacks: new Set(), known: new Map() });
+    assert.deepEqual([asked, dropped, result.dropped], [[3], [0], ["DATABASE PRODUCTION_CLONE_0", "ROLE DAGSTER_PR_0", "USER DAGSTER_PR_0"]]);
+  });
+});
+
 describe("reaper: LIST_BRANCHES rows it acts on", () => {
   it("takes a row only when its name is exactly the one CREATE_BRANCH gives that kind for that pull request", () => {
     const row = (pr: string, kind: string, name: string) => ({ PULL_REQUEST: pr, OBJECT_KIND: kind, OBJECT_NAME: name });
@@ -69,9 +89,9 @@ describe("reaper: LIST_BRANCHES rows it acts on", () => {
       ],
       "PRODUCTION",
     );
-    assert.deepEqual(objects, objectsOf(7));
-    assert.equal(ignored.length, 6);
-    assert.match(ignored[0], /DATABASE PRODUCTION_CLONE_0 \(pull request 0\)/, "PR 0 is the acceptance script's, never the reaper's");
+    assert.deepEqual(objects, [...objectsOf(7), { pullRequest: 0, kind: "DATABASE", name: "PRODUCTION_CLONE_0" }], "0 counts: no pull request has it, so what carries it is a leftover");
+    assert.equal(ignored.length, 5);
+    assert.match(ignored[1], /ROLE DAGSTER_PR_08 \(pull request 08\)/);
   });
 });
 

@@ -16,16 +16,26 @@ export const ACCEPTANCE_SQL = path.join(SNOWFLAKE_DIR, "acceptance.sql");
 /** An RSA-2048 public key body's shape (392 base64 characters starting MII). */
 export const SAMPLE_PUBLIC_KEY = `MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA${"x".repeat(342)}IDAQAB`;
 
+/** A three-part quoted name as CREATE_BRANCH's sweep builds it, with an inner quote doubled. */
+export const SAMPLE_OBJECT_REF = '"PRODUCTION_CLONE_42"."RAW"."EVENTS ""S3"""';
+
 /**
- * The variables a procedure may splice into the text of a dynamic statement, with a sample
- * value each. Every one is validated (or built from validated parts) before the statement runs:
- * the source and warehouse come from CLONE_SOURCES and pass an identifier check, the number from
- * PULL_REQUEST after its range check, the epoch from a parsed time, the key after its base64
- * check. Procedure arguments other than PUBLIC_KEY never appear in SQL text.
+ * The variables a procedure may splice into the text of a dynamic statement, with sample values.
+ * Every one is validated (or built from validated parts) before the statement runs: the source,
+ * warehouse and network policy come from CLONE_SOURCES and pass an identifier check, the number
+ * from PULL_REQUEST after its range check, the epoch from a parsed time, the key after its base64
+ * check, and the sweep's kind, quoted name and signature after their pattern checks. Procedure
+ * arguments other than PUBLIC_KEY never appear in SQL text.
  */
 export const SPLICED_VARIABLES: ReadonlyMap<string, readonly string[]> = new Map([
   ["source_db", ["PRODUCTION"]],
   ["warehouse", ["DAGSTER_WH"]],
+  ["network_policy", ["DAGSTER_BRANCH_PREVIEW"]],
+  ["named_kind", ["STAGE", "PIPE", "EXTERNAL TABLE", "ICEBERG TABLE"]],
+  ["named_ref", [SAMPLE_OBJECT_REF]],
+  ["routine_kind", ["FUNCTION", "PROCEDURE"]],
+  ["routine_ref", [SAMPLE_OBJECT_REF]],
+  ["routine_args", ["()", "(NUMBER, VARCHAR(16))"]],
   ["pr_text", ["42"]],
   ["clone_db", ["PRODUCTION_CLONE_42"]],
   ["branch_role", ["DAGSTER_PR_42"]],

@@ -2,7 +2,8 @@
  * Reading snowflake/*.sql for tests: the file split into statements (quotes, $$ bodies and
  * comments respected), procedures with their headers, and their Snowflake Scripting bodies walked
  * statement by statement. Only the subset branch_admin.sql uses is understood (DECLARE, BEGIN …
- * END, IF … END IF without ELSE, `x := expr`, SELECT/SHOW, EXECUTE IMMEDIATE :x, RAISE, RETURN);
+ * END, IF … END IF without ELSE, `x := expr`, SELECT/SHOW, EXECUTE IMMEDIATE :x, RAISE, RETURN,
+ * `LET c CURSOR FOR <resultset>` and `FOR r IN c DO … END FOR` over such a cursor);
  * anything else is an error, so the file cannot drift into constructs these checks do not see.
  * No parser from a registry reads Snowflake Scripting (sqlglot parses its SQL statements, which
  * is what the e2e suite feeds it).
@@ -114,6 +115,8 @@ export type ScriptNode =
   | { kind: "sql"; text: string; line: number }
   | { kind: "assign"; name: string; expression: string; line: number }
   | { kind: "if"; condition: string; body: ScriptNode[]; line: number }
+  | { kind: "cursor"; name: string; resultset: string; line: number }
+  | { kind: "for"; row: string; cursor: string; body: ScriptNode[]; line: number }
   | { kind: "execute"; variable: string; line: number }
   | { kind: "raise"; name: string; line: number }
   | { kind: "return"; expression: string; line: number };
@@ -142,8 +145,18 @@ function matchingParen(text: string, open: number): number {
   throw new Error(`unbalanced parentheses: ${text.slice(0, 60)}`);
 }
 
-/** One statement of a block; IF opens a nested block the caller fills until END IF. */
-function node(s: Statement): ScriptNode | { kind: "if-open"; condition: string; first?: Statement; line: number } | { kind: "end-if" } {
+type Opener = { kind: "if-open"; condition: string; first?: Statement; line: number } | { kind: "for-open"; row: string; cursor: string; first?: Statement; line: number };
+
+/** `FOR r IN c DO <first statement>`: a cursor FOR loop, whose first statement shares the piece. */
+function forLoop(s: Statement): Opener | undefined {
+  const m = /^FOR\s+(\w+)\s+IN\s+(\w+)\s+DO\b([\s\S]*)$/i.exec(s.text);
+  if (!m) return undefined;
+  const rest = m[3].trim();
+  return { kind: "for-open", row: m[1].toLowerCase(), cursor: m[2].toLowerCase(), first: rest ? { text: rest, line: s.line } : undefined, line: s.line };
+}
+
+/** One statement of a block; IF and FOR open a nested block the caller fills until END IF / END FOR. */
+function node(s: Statement): ScriptNode | Opener | { kind: "end-if" } | { kind: "end-for" } {
   const text = s.text;
   if (/^IF\s*\(/i.test(text)) {
     const open = text.indexOf("(");
@@ -154,6 +167,11 @@ function node(s: Statement): ScriptNode | { kind: "if-open"; condition: string; 
     return { kind: "if-open", condition: text.slice(open + 1, close).trim(), first: rest ? { text: rest, line: s.line } : undefined, line: s.line };
   }
   if (/^END\s+IF$/i.test(text)) return { kind: "end-if" };
+  if (/^END\s+FOR$/i.test(text)) return { kind: "end-for" };
+  const loop = forLoop(s);
+  if (loop) return loop;
+  const cursor = /^LET\s+(\w+)\s+CURSOR\s+FOR\s+(\w+)$/i.exec(text);
+  if (cursor) return { kind: "cursor", name: cursor[1].toLowerCase(), resultset: cursor[2].toLowerCase(), line: s.line };
   if (/^(ELSE|ELSEIF|FOR|WHILE|LOOP|CASE|LET|BEGIN|EXCEPTION|USE|ALTER\s+SESSION|SET|UNSET|COMMIT|ROLLBACK)\b/i.test(text)) {
     throw new Error(`line ${s.line}: a construct the checks do not cover: ${text.slice(0, 60)}`);
   }
@@ -183,29 +201,31 @@ export function parseScript(body: string, firstLine = 1): Script {
   if (!pieces.length || !/^END$/i.test(pieces[pieces.length - 1].text)) throw new Error("the body does not close with END");
   pieces[i] = { ...pieces[i], text: pieces[i].text.replace(/^BEGIN\s*/i, "") };
   const stack: ScriptNode[][] = [[]];
-  const frames: Extract<ScriptNode, { kind: "if" }>[] = [];
+  const frames: Extract<ScriptNode, { kind: "if" | "for" }>[] = [];
   const queue = pieces.slice(i, -1).filter((p) => p.text);
   for (let piece = queue.shift(); piece; piece = queue.shift()) {
     const n = node(piece);
-    if (n.kind === "if-open") {
-      const frame = { kind: "if" as const, condition: n.condition, body: [] as ScriptNode[], line: n.line };
+    if (n.kind === "if-open" || n.kind === "for-open") {
+      const frame: Extract<ScriptNode, { kind: "if" | "for" }> =
+        n.kind === "if-open" ? { kind: "if", condition: n.condition, body: [], line: n.line } : { kind: "for", row: n.row, cursor: n.cursor, body: [], line: n.line };
       stack[stack.length - 1].push(frame);
       frames.push(frame);
       stack.push(frame.body);
       // `IF (a) THEN IF (b) THEN RAISE x;` arrives as one piece: its rest is the next statement.
       if (n.first) queue.unshift(n.first);
-    } else if (n.kind === "end-if") {
-      if (!frames.pop()) throw new Error(`line ${piece.line}: END IF without IF`);
+    } else if (n.kind === "end-if" || n.kind === "end-for") {
+      const closing = n.kind === "end-if" ? "if" : "for";
+      if (frames.pop()?.kind !== closing) throw new Error(`line ${piece.line}: END ${closing.toUpperCase()} without ${closing.toUpperCase()}`);
       stack.pop();
     } else stack[stack.length - 1].push(n);
   }
-  if (frames.length) throw new Error(`line ${frames[0].line}: IF without END IF`);
+  if (frames.length) throw new Error(`line ${frames[0].line}: ${frames[0].kind.toUpperCase()} without END ${frames[0].kind.toUpperCase()}`);
   return { declarations, body: stack[0] };
 }
 
 /** Every node of a tree, depth first, in program order. */
 export function flatten(nodes: readonly ScriptNode[]): ScriptNode[] {
-  return nodes.flatMap((n) => (n.kind === "if" ? [n, ...flatten(n.body)] : [n]));
+  return nodes.flatMap((n) => (n.kind === "if" || n.kind === "for" ? [n, ...flatten(n.body)] : [n]));
 }
 
 /** `'a' || x || TO_VARCHAR(y)` as its parts; undefined when it is anything else. */
