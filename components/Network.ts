@@ -14,6 +14,8 @@ export interface NetworkArgs {
   proxySubnetCidr?: string;
   /** Private services access (a peering for Cloud SQL's private IP); the preview VPC has no Cloud SQL. */
   privateServicesAccess: boolean;
+  /** Reserved external addresses Cloud NAT sends from (create mode): the VPC's fixed egress IPs. */
+  natAddresses?: number;
 }
 
 export const PODS_RANGE = "pods";
@@ -30,6 +32,8 @@ export class Network extends pulumi.ComponentResource {
   readonly subnetId?: pulumi.Output<string>;
   /** Cloud SQL must wait for the peering, or it cannot take a private IP. */
   readonly privateServicesAccess?: gcp.servicenetworking.Connection;
+  /** The addresses everything in the VPC reaches the internet from (create mode). */
+  readonly natEgressIps?: pulumi.Output<string[]>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PREFIX}:Network`, name, {}, opts);
@@ -61,13 +65,21 @@ export class Network extends pulumi.ComponentResource {
         );
       }
       const router = new gcp.compute.Router(`${name}-router`, { name: `${args.name}-router`, region: args.region, network: vpc.id }, parent);
+      // Reserved addresses, not AUTO_ONLY: Google may change auto-allocated NAT addresses, and an
+      // allow-list on the other side (a Snowflake network policy on the branch users,
+      // docs/snowflake-branches.md) would then lock the cluster out.
+      const natAddresses = Array.from({ length: args.natAddresses ?? 1 }, (_, i) =>
+        new gcp.compute.Address(`${name}-nat-${i + 1}`, { name: `${args.name}-nat-${i + 1}`, region: args.region, addressType: "EXTERNAL", networkTier: "PREMIUM" }, parent),
+      );
+      this.natEgressIps = pulumi.all(natAddresses.map((a) => a.address));
       new gcp.compute.RouterNat(
         `${name}-nat`,
         {
           name: `${args.name}-nat`,
           router: router.name,
           region: args.region,
-          natIpAllocateOption: "AUTO_ONLY",
+          natIpAllocateOption: "MANUAL_ONLY",
+          natIps: natAddresses.map((a) => a.selfLink),
           sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
           logConfig: { enable: true, filter: "ERRORS_ONLY" },
         },

@@ -76,5 +76,5 @@ function readNetwork(c: ConfigReader, cloudSqlBesideExistingCluster: boolean): N
   if (cloudSqlBesideExistingCluster) {
     c.problem("network", "is create, but the cluster is an existing one", "Cloud SQL's private IP is only reachable from the cluster's own VPC: set network existing and networkName to that VPC");
   }
-  return { mode, name, ...ranges };
+  return { mode, name, ...ranges, natAddresses: c.int("natAddresses") };
 }

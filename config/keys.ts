@@ -33,6 +33,7 @@ export const CONFIG_KEYS = {
   network: { type: "enum", values: ["create", "existing"], default: "create", doc: "create a VPC with private services access, or use `networkName`." },
   networkName: { type: "string", default: "dagster", doc: "VPC name (created, or the existing one)." },
   subnetCidr: { type: "string", default: "10.10.0.0/20", doc: "Primary range of the cluster subnet." },
+  natAddresses: { type: "int", default: 1, min: 1, max: 16, doc: "Static external addresses Cloud NAT sends from (network create): the stack's fixed egress IPs, output natEgressIps, for allow-lists such as a Snowflake network policy." },
   podsCidr: { type: "string", default: "10.16.0.0/14", doc: "Secondary range for pods." },
   servicesCidr: { type: "string", default: "10.20.0.0/20", doc: "Secondary range for services." },
   proxySubnetCidr: { type: "string", default: "10.30.0.0/23", doc: "Proxy-only subnet of the internal load balancer (ingress internal)." },

@@ -42,7 +42,7 @@ export type ClusterConfig =
   | { mode: "preview" };
 
 export type NetworkConfig =
-  | { mode: "create"; name: string; subnetCidr: string; podsCidr: string; servicesCidr: string }
+  | { mode: "create"; name: string; subnetCidr: string; podsCidr: string; servicesCidr: string; natAddresses: number }
   | { mode: "existing"; name: string };
 
 export type PostgresConfig =

@@ -40,6 +40,11 @@ export function computedOutputs(type: string, name: string, inputs: Inputs, ctx:
       return { name: str(inputs.name, name), selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/networks/${str(inputs.name, name)}` };
     case "gcp:compute/globalAddress:GlobalAddress":
       return { name: str(inputs.name, name), address: "192.0.2.0" };
+    case "gcp:compute/address:Address": {
+      // A documentation address (RFC 5737 TEST-NET-3), one per reserved address of the plan.
+      const n = /-(\d+)$/.exec(str(inputs.name, name))?.[1] ?? "1";
+      return { name: str(inputs.name, name), address: `203.0.113.${100 + Number(n)}`, selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/regions/${region}/addresses/${str(inputs.name, name)}` };
+    }
     case "gcp:artifactregistry/repository:Repository":
       return { name: `projects/${project}/locations/${region}/repositories/${str(inputs.repositoryId, name)}` };
     case "random:index/randomPassword:RandomPassword":

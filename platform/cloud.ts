@@ -89,6 +89,7 @@ export function deployCloud(cfg: PlatformConfig): Cloud {
     kubeconfig = preview.requireOutput(PREVIEW_OUTPUTS.kubeconfig) as pulumi.Output<string>;
   }
   if (kubeconfig !== undefined) outputs.kubeconfig = pulumi.secret(kubeconfig);
+  if (network?.natEgressIps) outputs.natEgressIps = network.natEgressIps;
   if (cfg.gcp) {
     outputs.gcpProject = cfg.gcp.project;
     outputs.gcpRegion = cfg.gcp.region;

@@ -23,6 +23,18 @@ describe("GCP platform (prod stack)", function () {
     assert.equal(cluster.privateClusterConfig.enablePrivateNodes, true);
   });
 
+  it("Cloud NAT sends from reserved addresses, exported as natEgressIps for allow-lists (never AUTO_ONLY)", async () => {
+    const nat = find(prod, "gcp:compute/routerNat:RouterNat", "network-nat").inputs;
+    assert.equal(nat.natIpAllocateOption, "MANUAL_ONLY");
+    const address = find(prod, "gcp:compute/address:Address", "network-nat-1").inputs;
+    assert.deepEqual([address.name, address.addressType, address.region], ["dagster-nat-1", "EXTERNAL", "europe-west4"]);
+    assert.deepEqual(nat.natIps, ["https://www.googleapis.com/compute/v1/projects/acme-data-prod/regions/europe-west4/addresses/dagster-nat-1"]);
+    assert.deepEqual(prod.outputs.natEgressIps, ["203.0.113.101"]);
+    const two = await plan("prod", { overrides: ["natAddresses=2"] });
+    assert.deepEqual(find(two, "gcp:compute/routerNat:RouterNat", "network-nat").inputs.natIps, [1, 2].map((i) => `https://www.googleapis.com/compute/v1/projects/acme-data-prod/regions/europe-west4/addresses/dagster-nat-${i}`));
+    assert.deepEqual(two.outputs.natEgressIps, ["203.0.113.101", "203.0.113.102"]);
+  });
+
   it("Cloud SQL: PostgreSQL 16 ENTERPRISE, private IP only, backups with PITR, deletion protection, protect: true", () => {
     const sql = find(prod, "gcp:sql/databaseInstance:DatabaseInstance", "postgres");
     const settings = sql.inputs.settings as Values & { ipConfiguration: Values; backupConfiguration: Values };
