@@ -2,7 +2,7 @@
 (most recorded from dagster-webserver 1.13.19; see its README).
 
 Run from the repository root: python3 -B -m unittest discover -s verify -p 'test_*.py'
-(test/verify.test.ts runs exactly that under mocha).
+(test/e2e/12-verifier.e2e.ts runs exactly that under mocha, in `npm run test:e2e`).
 """
 
 import ast

@@ -4,7 +4,8 @@
  * dagster-webserver 1.13.19 (test/fixtures/graphql): `reloadWorkspace` and `workspaceOrError`
  * each from their own sequence. Several servers stand for the webserver replicas behind the
  * headless Service (reached through the test-only VERIFY_PEER_ADDRESSES, since a real DNS name
- * cannot resolve to several local ports). The real Dagster is verified in test/e2e.
+ * cannot resolve to several local ports). The real Dagster is verified in 10-rehearse. In the
+ * e2e suite, not `npm test`, because it needs python3 (the verifier is stdlib-only Python).
  */
 import { strict as assert } from "assert";
 import { spawn, spawnSync } from "child_process";
@@ -15,7 +16,7 @@ import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 const SCRIPT = path.join(ROOT, "verify", "verify_workspace.py");
 const FIXTURES = path.join(ROOT, "test", "fixtures", "graphql");
 const EXPECTED = "finance-reporting,marketing-etl";
