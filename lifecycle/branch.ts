@@ -1,10 +1,11 @@
 /**
  * The life of a branch deployment: `up` on open/push/reopen, `down` on close, `reap` on a
- * schedule for whatever the events missed (retiring stacks, never destroying them: lifecycle/retire.ts). Every command can be re-run: each one converges on
+ * schedule for whatever the events missed. `down` and `reap` retire stacks and never destroy them
+ * (lifecycle/retire.ts). Every command can be re-run: each one converges on
  * its end state from wherever a previous, interrupted run left the stack.
  */
 import * as path from "path";
-import { ConfigMap, Stack, StackNotFoundError, StackSummary } from "@pulumi/pulumi/automation";
+import { ConfigMap, Stack, StackSummary } from "@pulumi/pulumi/automation";
 import { CONFIG_NAMESPACE } from "../config/keys";
 import { briefError, errorMessage, LifecycleDeps, plainOutputs } from "./deps";
 import { retryOnLock } from "./locks";
@@ -12,7 +13,7 @@ import { CommitMetadata, commitConfig } from "./commitMetadata";
 import { branchStackName, pullRequestOfStack } from "./names";
 import { missingBranchObjects, StateResource } from "./snowflakeDrift";
 import { GitHubClient } from "./github";
-import { RetireRefusedError, Retirer } from "./retire";
+import { retireBranch, RetireRefusedError, RetireResult, Retirer } from "./retire";
 import { RetireSettings } from "./retireSettings";
 import { PullRequestState, reapBranchObjects } from "./snowflakeReap";
 
@@ -100,46 +101,15 @@ export async function branchUp(deps: LifecycleDeps, args: UpArgs): Promise<UpRes
   return { stack: name, status: "deployed", outputs: plainOutputs(result.outputs) };
 }
 
-export type DownResult = { stack: string; status: "destroyed" | "absent" };
-
-/** Destroys a stack's resources, then removes the stack; a stack that does not exist is done. */
-export async function destroyStack(deps: LifecycleDeps, name: string, reason: string): Promise<DownResult> {
-  const ws = await deps.workspace();
-  let stack: Stack;
-  try {
-    stack = await Stack.select(name, ws);
-  } catch (e) {
-    if (!(e instanceof StackNotFoundError)) throw e;
-    deps.log.info(`${name} does not exist: nothing to destroy`);
-    return { stack: name, status: "absent" };
-  }
-  deps.log.info(`destroying ${name}: ${reason}`);
-  try {
-    // Waiting on the lock is what makes "closed while its deploy is still running" safe: the
-    // deploy finishes (or fails) first, then this destroys everything it created.
-    await retryOnLock(name, "destroying", () => stack.destroy({ remove: true, message: reason, onOutput: deps.output, onError: deps.errorOutput }), {
-      wait: deps.lockWait,
-      sleep: deps.sleep,
-      log: (m) => deps.log.info(m),
-    });
-  } catch (e) {
-    // Removed by someone else meanwhile (a reaper and a close racing): the end state is reached.
-    if (e instanceof StackNotFoundError) return { stack: name, status: "absent" };
-    throw e;
-  }
-  deps.log.info(`${name} destroyed and removed`);
-  return { stack: name, status: "destroyed" };
-}
-
 /**
- * The pull request's own close: `pulumi destroy`, the complete path, which runs the providers the
- * state names. That is acceptable here and only here: this job runs in the pull request's own
- * context (its pull_request/merge-request event, its branch deployer, its ref's caches), where its
- * code already ran on every deploy. The reaper, on the default branch, never destroys: it retires
- * (lifecycle/retire.ts). lifecycle/README.md, "down and the reaper", says why.
+ * The pull request's close: its stack is retired like the reaper retires it (lifecycle/retire.ts),
+ * not destroyed. Destroying runs code kept in the state, and the state of pr-<N> may have been
+ * written by any pull request's job (the branch deployer writes every pr-* state), while GitHub
+ * runs a merged pull request's closed event with github.ref set to the base branch (main's caches);
+ * lifecycle/README.md, "Closing and reaping retire, never destroy", has the whole argument.
  */
-export function branchDown(deps: LifecycleDeps, pr: number): Promise<DownResult> {
-  return destroyStack(deps, branchStackName(pr), `pull request #${pr} closed`);
+export function branchDown(deps: LifecycleDeps, pr: number, settingsFor: (stack: string) => RetireSettings): Promise<RetireResult> {
+  return retireBranch(deps, pr, settingsFor, `pull request #${pr} closed`);
 }
 
 // ---------------------------------------------------------------------------------------------

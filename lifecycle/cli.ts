@@ -113,9 +113,11 @@ export async function runBranchCli(argv: string[], ctx: CliContext): Promise<num
         }
         return 0;
       }
-      case "down":
-        await branchDown(deps, cmd.pr);
+      case "down": {
+        const r = await branchDown(deps, cmd.pr, retireSettings(ctx, undefined));
+        ctx.stdout(r.status === "retired" ? `${r.stack} retired` : `${r.stack} does not exist: nothing to retire`);
         return 0;
+      }
       case "reap": {
         const report = await reap(deps, { maxAgeDays: cmd.maxAgeDays, dropOrphans: cmd.dropOrphans, dryRun: cmd.dryRun, settingsFor: retireSettings(ctx, cmd.productionDatabase) });
         const planned = report.decisions.filter((d) => d.action === "retire").length;
@@ -128,7 +130,7 @@ export async function runBranchCli(argv: string[], ctx: CliContext): Promise<num
         return report.failures.length > 0 ? 1 : 0;
       }
       case "retire": {
-        const r = await retireBranch(deps, cmd.pr, retireSettings(ctx, cmd.productionDatabase));
+        const r = await retireBranch(deps, cmd.pr, retireSettings(ctx, cmd.productionDatabase), "retire requested");
         ctx.stdout(r.status === "retired" ? `${r.stack} retired` : `${r.stack} does not exist: nothing to retire`);
         return 0;
       }

@@ -1,6 +1,6 @@
 /**
- * Retiring a branch stack without running any of its providers: what the reaper does instead of
- * `pulumi destroy`. A branch's state is written by pull-request code, and destroying runs code
+ * Retiring a branch stack without running any of its providers: what `down` and the reaper do
+ * instead of `pulumi destroy`. A branch's state is written by pull-request code, and destroying runs code
  * kept in it (a dynamic resource's provider is JavaScript serialised into the state; a Kubernetes
  * provider's kubeconfig may carry an `exec` command), so a reaper on the default branch that
  * destroyed would run a pull request's code with a default-branch job's reach. Instead, for
@@ -15,7 +15,9 @@
  *      (pkg/cmd/pulumi/stack/stack_remove.go → backend.RemoveStack; the DIY backend takes the
  *      stack's lock, reads the checkpoint to count resources and deletes the file:
  *      pkg/backend/diy/backend.go RemoveStack, state.go removeStack, at v3.248.0), and only
- *      when the state is still what step 1 read: a deploy that ran meanwhile keeps the stack.
+ *      when the state is still what step 1 read: after a deploy that ran meanwhile, it starts over.
+ *
+ * Both the reaper and `down` retire (lifecycle/README.md says why `down` does not destroy).
  *
  * ASSUMPTION (lifecycle/retireInventory.ts): branch stacks own no GCP resources; everything is in
  * the namespace, plus the Snowflake objects. A state that says otherwise is refused loudly.
@@ -30,6 +32,9 @@ import { exportedResources, Inventory, retireInventory } from "./retireInventory
 import { RetireSettings } from "./retireSettings";
 import { PREVIEW_OUTPUTS } from "../platform/outputs";
 import { StackNotFoundError } from "@pulumi/pulumi/automation";
+
+/** A stack deployed again during this many attempts is kept for the next run. */
+const MAX_ATTEMPTS = 3;
 
 export class RetireRefusedError extends Error {
   constructor(stack: string, problems: string[]) {
@@ -83,28 +88,44 @@ export class Retirer {
     return { settings, state, inventory };
   }
 
-  /** The four steps; the stack is reported retired only once its state is gone. */
+  /**
+   * The four steps; the stack is reported retired only once its state is gone. A deploy that
+   * wrote the state meanwhile (a close during a running deploy, a push to a stale pull request)
+   * makes it start over, so what that deploy created goes too; after MAX_ATTEMPTS it gives up
+   * and keeps the stack.
+   */
   async retire(stack: string, pr: number, reason: string): Promise<RetireResult> {
-    const { log } = this.deps;
-    const seen = await this.inspect(stack, pr);
-    if (!seen) {
-      log.info(`${stack} does not exist: nothing to retire`);
-      return { stack, status: "absent" };
+    for (let attempt = 1; ; attempt++) {
+      const seen = await this.inspect(stack, pr);
+      if (!seen) {
+        this.deps.log.info(`${stack} does not exist: nothing to retire`);
+        return { stack, status: "absent" };
+      }
+      await this.cleanUp(stack, pr, reason, seen);
+      const removed = await this.removeState(stack, seen.state);
+      if (removed !== "changed") {
+        this.deps.log.info(removed === "removed" ? `${stack} retired: its state is removed` : `${stack} was removed meanwhile`);
+        return { stack, status: removed === "removed" ? "retired" : "absent" };
+      }
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`${stack} was deployed again during each of ${MAX_ATTEMPTS} attempts to retire it: its state is kept (the next run retires it)`);
+      this.deps.log.info(`${stack} was deployed while it was being retired: starting over, so that what the deploy created goes too`);
     }
+  }
+
+  /** Steps 2 and 3: the namespace, then the Snowflake objects. */
+  private async cleanUp(stack: string, pr: number, reason: string, seen: Inspection): Promise<void> {
+    const { log } = this.deps;
     const namespace = branchNamespaceName(pr);
     const snowflake = this.snowflakeFor(seen.settings);
-    log.info(`retiring ${stack} (${reason}) without running its providers: ${seen.inventory.namespaced} resource(s) go with namespace ${namespace}${snowflake ? `, the Snowflake objects of #${pr} with DROP_BRANCH` : ""}`);
     const kubectl = this.deps.kubectl;
     if (!kubectl) throw new Error("retiring a branch stack needs kubectl");
+    log.info(`retiring ${stack} (${reason}) without running its providers: ${seen.inventory.namespaced} resource(s) go with namespace ${namespace}${snowflake ? `, the Snowflake objects of #${pr} with DROP_BRANCH` : ""}`);
     await deleteNamespace(kubectl, (await this.kubeconfig(seen.settings.previewStack)).path, namespace);
     log.info(`namespace ${namespace} is gone`);
     if (snowflake) {
       await snowflake.dropBranch(pr);
       log.info(`dropped the Snowflake objects of #${pr}`);
     }
-    const removed = await this.removeState(stack, seen.state);
-    log.info(removed ? `${stack} retired: its state is removed` : `${stack} was removed meanwhile`);
-    return { stack, status: removed ? "retired" : "absent" };
   }
 
   /** Deletes the temporary kubeconfig files. */
@@ -120,23 +141,21 @@ export class Retirer {
   }
 
   /** `stack rm --force`, waiting out a lock, but never over a state that changed since it was read. */
-  private async removeState(stack: string, seen: string): Promise<boolean> {
+  private async removeState(stack: string, seen: string): Promise<"removed" | "absent" | "changed"> {
     const ws = await this.deps.workspace();
     try {
-      await retryOnLock(
+      return await retryOnLock(
         stack,
         "removing",
         async () => {
-          if ((await exportState(ws, stack)) !== seen) {
-            throw new Error(`${stack} was deployed while it was being retired: its state is kept (the next reap retires it again, deleting what that deploy created)`);
-          }
+          if ((await exportState(ws, stack)) !== seen) return "changed";
           await ws.removeStack(stack, { force: true });
+          return "removed";
         },
         { wait: this.deps.lockWait, sleep: this.deps.sleep, log: (m) => this.deps.log.info(m) },
       );
-      return true;
     } catch (e) {
-      if (e instanceof StackNotFoundError || isStackNotFound(e)) return false;
+      if (e instanceof StackNotFoundError || isStackNotFound(e)) return "absent";
       throw e;
     }
   }
@@ -159,11 +178,11 @@ export class Retirer {
   }
 }
 
-/** `npm run branch -- retire --pr <N>`: one stack, as the reaper retires it (GitLab's reaper calls this). */
-export async function retireBranch(deps: LifecycleDeps, pr: number, settingsFor: (stack: string) => RetireSettings): Promise<RetireResult> {
+/** One stack, as the reaper retires it: `down`, and `npm run branch -- retire --pr <N>` (GitLab's reaper calls that). */
+export async function retireBranch(deps: LifecycleDeps, pr: number, settingsFor: (stack: string) => RetireSettings, reason: string): Promise<RetireResult> {
   const retirer = new Retirer(deps, settingsFor);
   try {
-    return await retirer.retire(branchStackName(pr), pr, "retire requested");
+    return await retirer.retire(branchStackName(pr), pr, reason);
   } finally {
     retirer.close();
   }

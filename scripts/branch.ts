@@ -27,12 +27,12 @@ function deps(projectDir: string, cmd: BranchCommand): LifecycleDeps {
   if (lockSeconds !== undefined && !(lockSeconds >= 0)) throw new Error(`BRANCH_LOCK_TIMEOUT ${JSON.stringify(env.BRANCH_LOCK_TIMEOUT)} is not a number of seconds`);
   const needsGithub = cmd.command === "reap" || cmd.command === "comment";
   const hasGithub = Boolean(env.GITHUB_TOKEN && env.GITHUB_REPOSITORY);
-  const retires = cmd.command === "reap" || cmd.command === "retire";
+  const retires = cmd.command === "down" || cmd.command === "reap" || cmd.command === "retire";
   // Built now, so missing credentials fail the reap before it changes anything. Retiring drops a
   // branch's Snowflake objects when the project's branches have them (lifecycle/retire.ts says so
   // per stack when the credentials are missing); --drop-orphans always needs them.
   const wantsSnowflake = (cmd.command === "reap" && cmd.dropOrphans) || (retires && Boolean(env.SNOWFLAKE_ACCOUNT || env.SNOWFLAKE_USER || env.SNOWFLAKE_PRIVATE_KEY));
-  const snowflake = retires && wantsSnowflake ? snowflakeFromEnv(env, cmd.productionDatabase ?? productionDatabaseOf(projectDir)) : undefined;
+  const snowflake = retires && wantsSnowflake ? snowflakeFromEnv(env, ("productionDatabase" in cmd ? cmd.productionDatabase : undefined) ?? productionDatabaseOf(projectDir)) : undefined;
   return {
     workspace: projectWorkspace({ projectDir, secretsProvider: env.PULUMI_SECRETS_PROVIDER }),
     // `up` uses GitHub only to skip a deploy for a PR closed meanwhile; without a token it deploys.

@@ -175,6 +175,10 @@ describe("CI files", () => {
       // reap asks GitHub which PRs are open; --drop-orphans talks to Snowflake's SQL API.
       for (const k of ["GITHUB_TOKEN", "SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_PRIVATE_KEY"]) assert.ok(step && k in step.env, k);
       for (const flag of ["--dry-run", "--drop-orphans", "--max-age-days"]) assert.ok(run.includes(flag), flag);
+      // It retires, never destroys: `destroy` would run code a pull request wrote into its state (lifecycle/retire.ts).
+      assert.doesNotMatch(run, /npm run branch -- down\b|\bpulumi\s+destroy\b/);
+      const gcloud = reap.steps.find((s) => /^google-github-actions\/setup-gcloud@/.test(s.uses ?? ""));
+      assert.deepEqual(str(gcloud?.with.install_components).split(",").sort(), ["gke-gcloud-auth-plugin", "kubectl"], "kubectl deletes the namespaces, authenticated by the plugin");
     });
 
     it("every run: script is valid bash (bash -n; expressions replaced by a placeholder)", () => {

@@ -8,6 +8,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import { reap } from "../lifecycle/branch";
+import { Kubectl } from "../lifecycle/kubectl";
 import { runBranchCli } from "../lifecycle/cli";
 import { FakePulumi } from "./fixtures/fake-pulumi/harness";
 import { FakeKubectl } from "./fixtures/fake-kubectl/harness";
@@ -55,7 +56,7 @@ describe("retire: the reaper removes branch stacks without running their provide
     return { code, stdout: out.join("\n"), stderr: err.join("\n") };
   };
 
-  it("per stack: namespace dagster-pr-<N> deleted and gone, DROP_BRANCH(<N>), then stack rm --force; never a command that runs providers", async () => {
+  it("per stack: namespace dagster-pr-<N> deleted and gone (kubeconfig: the preview stack's, 0600, removed after), DROP_BRANCH(<N>), then stack rm --force; never a command that runs providers", async () => {
     const report = await reap(await deps(), { maxAgeDays: 7, dropOrphans: false, dryRun: false, settingsFor: platformRetireSettings });
     assert.deepEqual(report.retired, ["pr-7", "pr-8"]);
     assert.deepEqual(fake.calls(), ["stack ls", "stack export pr-7", KUBECONFIG, "stack export pr-7", "stack rm pr-7 --force", "stack export pr-8", "stack export pr-8", "stack rm pr-8 --force"]);
@@ -64,10 +65,7 @@ describe("retire: the reaper removes branch stacks without running their provide
     assert.deepEqual(Object.keys(fake.state().stacks).sort(), ["pr-9", "preview"]);
     assert.deepEqual(kube.namespaces(), ["dagster", "dagster-pr-9"]);
     assert.ok(!fake.entries().some((e) => RUNS_PROVIDERS.test(e.argv[0])));
-  });
-
-  it("kubectl gets the preview stack's kubeconfig as a 0600 file, deleted after the reap", async () => {
-    await reap(await deps(), { maxAgeDays: 7, dropOrphans: false, dryRun: false, settingsFor: platformRetireSettings });
+    // kubectl got the preview stack's kubeconfig as a 0600 file, deleted after the reap.
     const seen = kube.entries().map((e) => e.kubeconfig);
     assert.ok(seen.length > 0 && seen.every((k) => k?.exists && k.mode === "600" && k.path === seen[0]?.path), JSON.stringify(seen));
     assert.deepEqual(seen[0]?.execCommands, ["gke-gcloud-auth-plugin"]);
@@ -139,26 +137,44 @@ describe("retire: the reaper removes branch stacks without running their provide
     assert.deepEqual(sf.dropCalls, []);
   });
 
-  it("a deploy that lands while the stack is being retired keeps its state", async () => {
+  it("a deploy that lands while the stack is being retired: it starts over, so what the deploy made goes too; one that keeps landing keeps the stack", async () => {
+    let landings = 1;
     const landing = kube.kubectl();
     const d = await deps({
       kubectl: {
         run: async (args) => {
           const result = await landing.run(args);
-          if (args.includes("delete") && args.includes("dagster-pr-7")) {
+          if (args.includes("get") && args.includes("dagster-pr-7") && landings-- > 0) {
             const state = fake.state();
-            state.stacks["pr-7"].resources = [...(state.stacks["pr-7"].resources ?? []), { urn: "urn:pulumi:pr-7::dagster-platform::kubernetes:core/v1:ConfigMap::new", type: "kubernetes:core/v1:ConfigMap" }];
+            state.stacks["pr-7"].resources = [...(state.stacks["pr-7"].resources ?? []), { urn: "urn:pulumi:pr-7::dagster-platform::kubernetes:core/v1:ConfigMap::new", type: "kubernetes:core/v1:ConfigMap", outputs: { metadata: { namespace: "dagster-pr-7" } } }];
             fake.setState(state);
+            kube.setState({ namespaces: [...kube.namespaces(), "dagster-pr-7"] });
           }
           return result;
         },
       },
     });
-    const report = await reap(d, { maxAgeDays: 7, dropOrphans: false, dryRun: false, settingsFor: platformRetireSettings });
-    assert.deepEqual(report.retired, ["pr-8"]);
-    assert.match(report.failures[0].error, /pr-7 was deployed while it was being retired: its state is kept/);
-    assert.ok(fake.state().stacks["pr-7"]);
-    assert.ok(!fake.calls().includes("stack rm pr-7 --force"));
+    const r = await cli(["retire", "--pr", "7"], d);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(fake.calls(), ["stack export pr-7", KUBECONFIG, "stack export pr-7", "stack export pr-7", "stack export pr-7", "stack rm pr-7 --force"]);
+    assert.deepEqual(kube.calls(), [...NAMESPACE_GONE("dagster-pr-7"), ...NAMESPACE_GONE("dagster-pr-7")], "the namespace the deploy re-created is deleted again");
+    assert.ok(!kube.namespaces().includes("dagster-pr-7"));
+    assert.ok(d.log.lines.includes("pr-7 was deployed while it was being retired: starting over, so that what the deploy created goes too"));
+
+    // A deploy that writes the state on every attempt.
+    const busy: Kubectl = {
+      run: async (args) => {
+        const result = await landing.run(args);
+        const state = fake.state();
+        state.stacks["pr-8"].resources = [...(state.stacks["pr-8"].resources ?? []), { urn: `urn:pulumi:pr-8::dagster-platform::random:index/randomId:RandomId::n${Math.random()}`, type: "random:index/randomId:RandomId" }];
+        fake.setState(state);
+        return result;
+      },
+    };
+    const again = await cli(["retire", "--pr", "8"], await deps({ kubectl: busy }));
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /pr-8 was deployed again during each of 3 attempts to retire it: its state is kept/);
+    assert.ok(fake.state().stacks["pr-8"]);
   });
 
   it("a stack locked at removal: waits for the lock, reads the state again, then removes it", async () => {

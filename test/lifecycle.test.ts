@@ -40,10 +40,13 @@ describe("branch lifecycle (fake pulumi CLI)", function () {
   });
   afterEach(() => fake.cleanup());
 
-  it("a lock nobody releases: gives up after the limit and explains how to clear it", async () => {
-    fake.setState({ stacks: { "pr-7": FakePulumi.stack() }, script: { locked: { "pr-7": 1000 } } });
-    const deps = await testDeps(fake, { lockWait: { timeoutMs: 30_000, initialDelayMs: 5_000, maxDelayMs: 10_000 } });
-    const err = await branchDown(deps, 7).then(
+  it("a lock nobody releases: down gives up after the limit and explains how to clear it", async () => {
+    fake.setState({ stacks: { preview: previewStack(), "pr-7": FakePulumi.stack({ resources: branchResources(7) }) }, script: { locked: { "pr-7": 1000 } } });
+    const kube = new FakeKubectl();
+    kube.setState({ namespaces: [] });
+    const sf = new FakeSnowflake("PRODUCTION", { databases: [], roles: [], users: [] });
+    const deps = await testDeps(fake, { lockWait: { timeoutMs: 30_000, initialDelayMs: 5_000, maxDelayMs: 10_000 }, kubectl: kube.kubectl(), snowflake: () => sf });
+    const err = await branchDown(deps, 7, platformRetireSettings).then(
       () => assert.fail("down must fail on a lock that never clears"),
       (e: unknown) => e,
     );
@@ -52,8 +55,9 @@ describe("branch lifecycle (fake pulumi CLI)", function () {
     assert.match(err.message, /still locked after waiting 30s/);
     assert.match(err.message, /pulumi cancel --stack pr-7/);
     assert.match(err.message, /gs:\/\/acme-pulumi-state\/\.pulumi\/locks\/organization\/dagster-platform\/pr-7\/[0-9a-f-]+\.json/, "names the lock file the backend reported");
-    assert.equal(fake.calls().filter((c) => c === "destroy pr-7").length, 5);
-    assert.equal(fake.state().stacks["pr-7"].resourceCount, 40, "nothing was destroyed");
+    assert.equal(fake.calls().filter((c) => c === "stack rm pr-7 --force").length, 5);
+    assert.ok(fake.state().stacks["pr-7"], "the state is kept");
+    kube.cleanup();
   });
 
   it("a deploy queued behind the close does not resurrect the stack", async () => {
