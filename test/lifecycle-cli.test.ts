@@ -12,7 +12,7 @@ import * as path from "path";
 import { COMMENT_MARKER } from "../lifecycle/comment";
 import { FAKE_PULUMI_ROOT, FakePulumi } from "./fixtures/fake-pulumi/harness";
 import { FAKE_KUBECTL_BIN, FakeKubectl } from "./fixtures/fake-kubectl/harness";
-import { branchResources, previewStack, PROJECT_DIR } from "./fixtures/lifecycle/fakes";
+import { previewStack, PROJECT_DIR } from "./fixtures/lifecycle/fakes";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
@@ -131,28 +131,6 @@ describe("npm run branch (separate process)", function () {
     const again = await run(["down", "--pr", "5"], { ...fake.env });
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /pr-5 does not exist: nothing to retire/);
-  });
-
-  it("retire: the kubectl on PATH deletes the namespace, then the state goes", async () => {
-    const kube = new FakeKubectl();
-    try {
-      kube.setState({ namespaces: ["dagster-pr-6"] });
-      const state = fake.state();
-      fake.setState({ ...state, stacks: { ...state.stacks, preview: previewStack() } });
-      fake.calls();
-      // The e2e tests' program: its branches have no Snowflake objects (its Pulumi.yaml leaves
-      // snowflake off), so no credentials are needed (lifecycle-retire.test.ts: this project's do).
-      const fixture = path.join(PROJECT_DIR, "test", "fixtures", "lifecycle-program");
-      fake.setState({ ...fake.state(), stacks: { ...fake.state().stacks, "pr-6": FakePulumi.stack({ resources: branchResources(6).filter((r) => r.type !== "snowflake:index/execute:Execute") }) } });
-      const r = await run(["retire", "--pr", "6"], { ...fake.env, ...kube.env, DAGSTER_PLATFORM_PROJECT_DIR: fixture });
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /pr-6 retired/);
-      assert.deepEqual(kube.calls(), ["delete namespace dagster-pr-6 --ignore-not-found --wait=true --timeout=900s", "get namespace dagster-pr-6 --ignore-not-found --output=name"]);
-      assert.ok(fake.calls().includes("stack rm pr-6 --force"));
-      assert.equal(fake.state().stacks["pr-6"], undefined);
-    } finally {
-      kube.cleanup();
-    }
   });
 
   it("exit codes: 1 when reap has no GitHub credentials, 2 on a usage error or no command", async () => {
