@@ -16,12 +16,13 @@ export class UsageError extends Error {
 export const BRANCH_USAGE = `usage:
   npm run branch -- up --pr <N> --sha <commit sha> --branch <git branch> [--locations a,b]
                        [--opened-at <when the PR opened, ISO 8601>]
-  npm run branch -- down --pr <N>
+  npm run branch -- down --pr <N>                (retires the stack, as below)
   npm run branch -- reap [--max-age-days 7] [--drop-orphans] [--dry-run] [--production-database NAME]
     (retires the stacks of closed and stale pull requests without running their providers;
      --drop-orphans: also drop Snowflake clones, users and roles of closed or unknown pull requests)
   npm run branch -- retire --pr <N> [--production-database NAME]
-    (what reap does to one stack: delete namespace dagster-pr-<N>, DROP_BRANCH, pulumi stack rm --force)
+    (what down and reap do to a stack: delete namespace dagster-pr-<N>, DROP_BRANCH, then
+     pulumi stack rm --force; nothing the stack's state holds is ever run)
   npm run branch -- comment --pr <N> --state deploying|ready|failed [--failed-step <step>]
                             [--base-plan <dir>] [--head-plan <dir>] [--sha <commit sha>]
 options for up, down, reap and retire:

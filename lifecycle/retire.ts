@@ -1,9 +1,9 @@
 /**
  * Retiring a branch stack without running any of its providers: what `down` and the reaper do
- * instead of `pulumi destroy`. A branch's state is written by pull-request code, and destroying runs code
- * kept in it (a dynamic resource's provider is JavaScript serialised into the state; a Kubernetes
- * provider's kubeconfig may carry an `exec` command), so a reaper on the default branch that
- * destroyed would run a pull request's code with a default-branch job's reach. Instead, for
+ * instead of `pulumi destroy`. A branch's state is written by pull-request code, and destroying
+ * runs code kept in it (a dynamic resource's provider is JavaScript serialised into the state; a
+ * Kubernetes provider's kubeconfig may carry an `exec` command), so a reaper on the default branch
+ * that destroyed would run a pull request's code with a default-branch job's reach. Instead, for
  * pull request <N>, from its number alone:
  *
  *   1. `pulumi stack export` (reads the checkpoint; nothing runs) and refuse the stack, changing
@@ -30,6 +30,7 @@ import { branchNamespaceName, branchStackName } from "./names";
 import { exportState, isStackNotFound, stackOutput } from "./readCli";
 import { exportedResources, Inventory, retireInventory } from "./retireInventory";
 import { RetireSettings } from "./retireSettings";
+import { SnowflakeClient } from "./snowflake";
 import { PREVIEW_OUTPUTS } from "../platform/outputs";
 import { StackNotFoundError } from "@pulumi/pulumi/automation";
 
@@ -41,7 +42,7 @@ export class RetireRefusedError extends Error {
     super(
       `${stack} is kept: retiring it would leak what its state lists outside the namespace and the Snowflake objects the retire path cleans:\n` +
         problems.map((p) => `  - ${p}`).join("\n") +
-        "\nNothing was changed. Remove those resources by hand and then `pulumi stack rm --force` the stack; or, if branches gained a new kind of resource on purpose, teach lifecycle/retireInventory.ts how it is cleaned.",
+        `\nNothing was changed. Delete those resources by hand (read what they are first: the state was written by pull-request code), take them out of the state with \`pulumi state delete <urn> --stack ${stack}\` (an edit of the state; no provider runs), then retire it again (npm run branch -- retire); if branches gained a new kind of resource on purpose, teach lifecycle/retireInventory.ts how it is cleaned.`,
     );
     this.name = "RetireRefusedError";
   }
@@ -134,7 +135,7 @@ export class Retirer {
     this.kubeconfigs.clear();
   }
 
-  private snowflakeFor(settings: RetireSettings) {
+  private snowflakeFor(settings: RetireSettings): SnowflakeClient | undefined {
     if (settings.inventory.productionDatabase === undefined) return undefined;
     if (!this.deps.snowflake) throw new Error(`retiring needs Snowflake access: this project's branches have Snowflake objects (config snowflake) to drop with DROP_BRANCH (set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_PRIVATE_KEY)`);
     return this.deps.snowflake();
