@@ -16,12 +16,16 @@ export class UsageError extends Error {
 export const BRANCH_USAGE = `usage:
   npm run branch -- up --pr <N> --sha <commit sha> --branch <git branch> [--locations a,b]
                        [--opened-at <when the PR opened, ISO 8601>]
-  npm run branch -- down --pr <N>
+  npm run branch -- down --pr <N>                (retires the stack, as below)
   npm run branch -- reap [--max-age-days 7] [--drop-orphans] [--dry-run] [--production-database NAME]
-    (--drop-orphans: also drop Snowflake clones, users and roles of closed or unknown pull requests)
+    (retires the stacks of closed and stale pull requests without running their providers;
+     --drop-orphans: also drop Snowflake clones, users and roles of closed or unknown pull requests)
+  npm run branch -- retire --pr <N> [--production-database NAME]
+    (what down and reap do to a stack: delete namespace dagster-pr-<N>, DROP_BRANCH, then
+     pulumi stack rm --force; nothing the stack's state holds is ever run)
   npm run branch -- comment --pr <N> --state deploying|ready|failed [--failed-step <step>]
                             [--base-plan <dir>] [--head-plan <dir>] [--sha <commit sha>]
-options for up, down and reap:
+options for up, down, reap and retire:
   --lock-timeout <seconds>   how long to wait for a locked stack (default 1800; env BRANCH_LOCK_TIMEOUT)`;
 
 interface RawArgs {
@@ -104,10 +108,19 @@ function positiveNumber(value: string, flag: string, min: number): number {
   return n;
 }
 
+function productionDatabaseFlag(raw: RawArgs): string | undefined {
+  const value = raw.flags.get("production-database");
+  if (value !== undefined && !/^[A-Z][A-Z0-9_]{0,254}$/.test(value)) {
+    throw new UsageError(`--production-database ${JSON.stringify(value)} is not an unquoted uppercase Snowflake identifier`);
+  }
+  return value;
+}
+
 export type BranchCommand =
   | { command: "up"; pr: number; sha: string; branch: string; locations?: string[]; openedAt?: string; lockTimeoutSeconds?: number }
   | { command: "down"; pr: number; lockTimeoutSeconds?: number }
   | { command: "reap"; maxAgeDays: number; dropOrphans: boolean; dryRun: boolean; productionDatabase?: string; lockTimeoutSeconds?: number }
+  | { command: "retire"; pr: number; productionDatabase?: string; lockTimeoutSeconds?: number }
   | { command: "comment"; pr: number; state: DeployState; failedStep?: string; basePlan?: string; headPlan?: string; sha?: string }
   | { command: "help" };
 
@@ -115,7 +128,7 @@ export function parseBranchArgs(argv: string[]): BranchCommand {
   const [command, ...rest] = argv;
   const u = BRANCH_USAGE;
   // No command is a usage error (exit 2), so a CI step that lost its arguments fails instead of passing.
-  if (command === undefined) throw new UsageError(`no command given: up, down, reap or comment\n${u}`);
+  if (command === undefined) throw new UsageError(`no command given: up, down, reap, retire or comment\n${u}`);
   if (command === "help" || command === "--help" || command === "-h") return { command: "help" };
   const lockTimeout = (raw: RawArgs) => (raw.flags.has("lock-timeout") ? positiveNumber(raw.flags.get("lock-timeout") as string, "lock-timeout", 0) : undefined);
   switch (command) {
@@ -140,18 +153,19 @@ export function parseBranchArgs(argv: string[]): BranchCommand {
     case "reap": {
       const raw = lex(rest, ["drop-orphans", "dry-run"], u);
       only(raw, ["max-age-days", "production-database", "lock-timeout"], "reap", u);
-      const productionDatabase = raw.flags.get("production-database");
-      if (productionDatabase !== undefined && !/^[A-Z][A-Z0-9_]{0,254}$/.test(productionDatabase)) {
-        throw new UsageError(`--production-database ${JSON.stringify(productionDatabase)} is not an unquoted uppercase Snowflake identifier`);
-      }
       return {
         command,
         maxAgeDays: raw.flags.has("max-age-days") ? positiveNumber(raw.flags.get("max-age-days") as string, "max-age-days", 1) : 7,
         dropOrphans: raw.switches.has("drop-orphans"),
         dryRun: raw.switches.has("dry-run"),
-        productionDatabase,
+        productionDatabase: productionDatabaseFlag(raw),
         lockTimeoutSeconds: lockTimeout(raw),
       };
+    }
+    case "retire": {
+      const raw = lex(rest, [], u);
+      only(raw, ["pr", "production-database", "lock-timeout"], "retire", u);
+      return { command, pr: parsePr(required(raw, "pr", command, u)), productionDatabase: productionDatabaseFlag(raw), lockTimeoutSeconds: lockTimeout(raw) };
     }
     case "comment": {
       const raw = lex(rest, [], u);

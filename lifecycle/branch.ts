@@ -1,16 +1,20 @@
 /**
  * The life of a branch deployment: `up` on open/push/reopen, `down` on close, `reap` on a
- * schedule for whatever the events missed. Every command can be re-run: each one converges on
+ * schedule for whatever the events missed. `down` and `reap` retire stacks and never destroy them
+ * (lifecycle/retire.ts). Every command can be re-run: each one converges on
  * its end state from wherever a previous, interrupted run left the stack.
  */
 import * as path from "path";
-import { ConfigMap, Stack, StackNotFoundError, StackSummary } from "@pulumi/pulumi/automation";
+import { ConfigMap, Stack, StackSummary } from "@pulumi/pulumi/automation";
 import { CONFIG_NAMESPACE } from "../config/keys";
 import { briefError, errorMessage, LifecycleDeps, plainOutputs } from "./deps";
 import { retryOnLock } from "./locks";
 import { CommitMetadata, commitConfig } from "./commitMetadata";
 import { branchStackName, pullRequestOfStack } from "./names";
 import { missingBranchObjects, StateResource } from "./snowflakeDrift";
+import { GitHubClient } from "./github";
+import { retireBranch, RetireRefusedError, RetireResult, Retirer } from "./retire";
+import { RetireSettings } from "./retireSettings";
 import { PullRequestState, reapBranchObjects } from "./snowflakeReap";
 
 export interface UpArgs {
@@ -97,39 +101,15 @@ export async function branchUp(deps: LifecycleDeps, args: UpArgs): Promise<UpRes
   return { stack: name, status: "deployed", outputs: plainOutputs(result.outputs) };
 }
 
-export type DownResult = { stack: string; status: "destroyed" | "absent" };
-
-/** Destroys a stack's resources, then removes the stack; a stack that does not exist is done. */
-export async function destroyStack(deps: LifecycleDeps, name: string, reason: string): Promise<DownResult> {
-  const ws = await deps.workspace();
-  let stack: Stack;
-  try {
-    stack = await Stack.select(name, ws);
-  } catch (e) {
-    if (!(e instanceof StackNotFoundError)) throw e;
-    deps.log.info(`${name} does not exist: nothing to destroy`);
-    return { stack: name, status: "absent" };
-  }
-  deps.log.info(`destroying ${name}: ${reason}`);
-  try {
-    // Waiting on the lock is what makes "closed while its deploy is still running" safe: the
-    // deploy finishes (or fails) first, then this destroys everything it created.
-    await retryOnLock(name, "destroying", () => stack.destroy({ remove: true, message: reason, onOutput: deps.output, onError: deps.errorOutput }), {
-      wait: deps.lockWait,
-      sleep: deps.sleep,
-      log: (m) => deps.log.info(m),
-    });
-  } catch (e) {
-    // Removed by someone else meanwhile (a reaper and a close racing): the end state is reached.
-    if (e instanceof StackNotFoundError) return { stack: name, status: "absent" };
-    throw e;
-  }
-  deps.log.info(`${name} destroyed and removed`);
-  return { stack: name, status: "destroyed" };
-}
-
-export function branchDown(deps: LifecycleDeps, pr: number): Promise<DownResult> {
-  return destroyStack(deps, branchStackName(pr), `pull request #${pr} closed`);
+/**
+ * The pull request's close: its stack is retired like the reaper retires it (lifecycle/retire.ts),
+ * not destroyed. Destroying runs code kept in the state, and the state of pr-<N> may have been
+ * written by any pull request's job (the branch deployer writes every pr-* state), while GitHub
+ * runs a merged pull request's closed event with github.ref set to the base branch (main's caches);
+ * lifecycle/README.md, "Closing and reaping retire, never destroy", has the whole argument.
+ */
+export function branchDown(deps: LifecycleDeps, pr: number, settingsFor: (stack: string) => RetireSettings): Promise<RetireResult> {
+  return retireBranch(deps, pr, settingsFor, `pull request #${pr} closed`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,7 +128,7 @@ export interface ReapCandidate {
 export interface ReapDecision {
   stack: string;
   pr: number;
-  action: "destroy" | "keep";
+  action: "retire" | "keep";
   reason: string;
 }
 
@@ -160,7 +140,7 @@ function ageDays(lastUpdate: string | undefined, now: Date): number | undefined 
   return Number.isNaN(t) ? undefined : (now.getTime() - t) / DAY_MS;
 }
 
-/** Which branch stacks to remove, and why. Pure: the whole policy in one place. */
+/** Which branch stacks to retire (lifecycle/retire.ts), and why. Pure: the whole policy in one place. */
 export function decideReap(candidates: ReapCandidate[], now: Date, maxAgeDays: number): ReapDecision[] {
   return candidates.map((c): ReapDecision => {
     const base = { stack: c.stack, pr: c.pr };
@@ -168,13 +148,14 @@ export function decideReap(candidates: ReapCandidate[], now: Date, maxAgeDays: n
     const ageText = age === undefined ? "never updated" : `last updated ${age.toFixed(1)} days ago`;
     // Never race a running update: the next run will find the stack idle. Only Pulumi Cloud
     // reports one; a self-managed backend (gs://) never does (pkg/cmd/pulumi/stack/stack_list.go
-    // prints updateInProgress only when the backend SupportsProgress), and there the destroy's
-    // wait on the stack lock (retryOnLock) is what keeps the reaper behind a running update.
+    // prints updateInProgress only when the backend SupportsProgress), and there the retire's
+    // check that the state did not change before `stack rm` (lifecycle/retire.ts) keeps the
+    // reaper from removing a stack a running update is writing.
     if (c.updateInProgress) return { ...base, action: "keep", reason: "an update is in progress" };
     if (typeof c.pullRequest === "object" && c.pullRequest.state === "closed") {
-      return { ...base, action: "destroy", reason: `pull request #${c.pr} is ${c.pullRequest.merged ? "merged" : "closed"}` };
+      return { ...base, action: "retire", reason: `pull request #${c.pr} is ${c.pullRequest.merged ? "merged" : "closed"}` };
     }
-    if (age !== undefined && age > maxAgeDays) return { ...base, action: "destroy", reason: `stale: ${ageText} (limit ${maxAgeDays})` };
+    if (age !== undefined && age > maxAgeDays) return { ...base, action: "retire", reason: `stale: ${ageText} (limit ${maxAgeDays})` };
     // A PR GitHub does not know is most likely a misconfigured GITHUB_REPOSITORY: staleness
     // alone still applies (above), but nothing fresh is removed on a guess.
     if (c.pullRequest === "missing") return { ...base, action: "keep", reason: `GitHub has no pull request #${c.pr} in this repository; ${ageText}` };
@@ -187,11 +168,13 @@ export interface ReapOptions {
   maxAgeDays: number;
   dropOrphans: boolean;
   dryRun: boolean;
+  /** What retiring each listed stack needs (lifecycle/retireSettings.ts, from this checkout). */
+  settingsFor: (stack: string) => RetireSettings;
 }
 
 export interface ReapReport {
   decisions: ReapDecision[];
-  destroyed: string[];
+  retired: string[];
   /** Snowflake branch objects of closed or unknown pull requests (`DATABASE PRODUCTION_CLONE_7`, …). */
   orphans: string[];
   dropped: string[];
@@ -205,16 +188,7 @@ function branchStacks(listed: StackSummary[]): { summary: StackSummary; pr: numb
   });
 }
 
-export async function reap(deps: LifecycleDeps, opts: ReapOptions): Promise<ReapReport> {
-  if (!deps.github) throw new Error("reap needs GitHub to tell closed pull requests from open ones");
-  const github = deps.github;
-  // Before anything changes: a reap that cannot finish its job should not start it.
-  if (opts.dropOrphans && !deps.snowflake) throw new Error("--drop-orphans needs Snowflake access");
-  const sf = opts.dropOrphans && deps.snowflake ? deps.snowflake() : undefined;
-  const prefix = opts.dryRun ? "[dry run] " : "";
-  const ws = await deps.workspace();
-  const listed = branchStacks(await ws.listStacks());
-
+async function candidatesOf(deps: LifecycleDeps, github: GitHubClient, listed: { summary: StackSummary; pr: number }[]): Promise<ReapCandidate[]> {
   const candidates: ReapCandidate[] = [];
   for (const { summary, pr } of listed) {
     let pullRequest: ReapCandidate["pullRequest"];
@@ -226,25 +200,50 @@ export async function reap(deps: LifecycleDeps, opts: ReapOptions): Promise<Reap
     }
     candidates.push({ stack: summary.name, pr, lastUpdate: summary.lastUpdate, updateInProgress: summary.updateInProgress, pullRequest });
   }
+  return candidates;
+}
+
+/** Retires what the decisions say (a dry run only inspects the states); failures are reported, never thrown. */
+async function retireDecided(deps: LifecycleDeps, opts: ReapOptions, decisions: ReapDecision[], report: ReapReport): Promise<void> {
+  const retirer = new Retirer(deps, opts.settingsFor);
+  try {
+    for (const d of decisions.filter((x) => x.action === "retire")) {
+      try {
+        if (opts.dryRun) {
+          const seen = await retirer.inspect(d.stack, d.pr);
+          deps.log.info(`[dry run] ${d.stack} ${seen ? `can be retired: ${seen.inventory.namespaced} resource(s) in its namespace, ${seen.inventory.snowflake} Snowflake CALL(s)` : "no longer exists"}`);
+          continue;
+        }
+        if ((await retirer.retire(d.stack, d.pr, `reaped: ${d.reason}`)).status === "retired") report.retired.push(d.stack);
+      } catch (e) {
+        const error = e instanceof RetireRefusedError ? e.message : briefError(e);
+        report.failures.push({ what: `retire ${d.stack}`, error });
+        deps.log.warn(`could not retire ${d.stack}: ${error}`);
+      }
+    }
+  } finally {
+    retirer.close();
+  }
+}
+
+export async function reap(deps: LifecycleDeps, opts: ReapOptions): Promise<ReapReport> {
+  if (!deps.github) throw new Error("reap needs GitHub to tell closed pull requests from open ones");
+  const github = deps.github;
+  // Before anything changes: a reap that cannot finish its job should not start it.
+  if (opts.dropOrphans && !deps.snowflake) throw new Error("--drop-orphans needs Snowflake access");
+  const sf = opts.dropOrphans && deps.snowflake ? deps.snowflake() : undefined;
+  const prefix = opts.dryRun ? "[dry run] " : "";
+  const ws = await deps.workspace();
+  const candidates = await candidatesOf(deps, github, branchStacks(await ws.listStacks()));
 
   const decisions = decideReap(candidates, deps.now(), opts.maxAgeDays);
-  const report: ReapReport = { decisions, destroyed: [], orphans: [], dropped: [], failures: [] };
-  for (const d of decisions) deps.log.info(`${prefix}${d.action === "destroy" ? "destroy" : "keep"} ${d.stack}: ${d.reason}`);
-
-  for (const d of decisions.filter((x) => x.action === "destroy")) {
-    if (opts.dryRun) continue;
-    try {
-      await destroyStack(deps, d.stack, `reaped: ${d.reason}`);
-      report.destroyed.push(d.stack);
-    } catch (e) {
-      report.failures.push({ what: `destroy ${d.stack}`, error: briefError(e) });
-      deps.log.warn(`could not destroy ${d.stack}: ${briefError(e)}`);
-    }
-  }
+  const report: ReapReport = { decisions, retired: [], orphans: [], dropped: [], failures: [] };
+  for (const d of decisions) deps.log.info(`${prefix}${d.action} ${d.stack}: ${d.reason}`);
+  await retireDecided(deps, opts, decisions, report);
 
   if (sf) {
-    // Stacks are listed again after the destroys: a PR opened while this ran has its stack by the
-    // time its clone exists, and a stack that failed to destroy still answers for its objects.
+    // Stacks are listed again after the retires: a PR opened while this ran has its stack by the
+    // time its clone exists, and a stack that failed to retire still answers for its objects.
     const stacks = opts.dryRun
       ? new Set(decisions.filter((d) => d.action === "keep").map((d) => d.pr))
       : new Set(branchStacks(await ws.listStacks()).map((s) => s.pr));

@@ -13,6 +13,8 @@ import { renderComment, upsertComment } from "./comment";
 import { briefError, errorMessage, LifecycleDeps, plainOutputs } from "./deps";
 import { StackLockedError } from "./locks";
 import { branchStackName } from "./names";
+import { retireBranch, RetireRefusedError } from "./retire";
+import { RetireSettings, retireSettingsFor } from "./retireSettings";
 import { comparePlans, PlanComparison, readPlanDir } from "./planDiff";
 
 /** The production database branch clones are made from: prod's config over Pulumi.yaml's defaults. */
@@ -111,30 +113,40 @@ export async function runBranchCli(argv: string[], ctx: CliContext): Promise<num
         }
         return 0;
       }
-      case "down":
-        await branchDown(deps, cmd.pr);
+      case "down": {
+        const r = await branchDown(deps, cmd.pr, retireSettings(ctx, undefined));
+        ctx.stdout(r.status === "retired" ? `${r.stack} retired` : `${r.stack} does not exist: nothing to retire`);
         return 0;
+      }
       case "reap": {
-        const report = await reap(deps, {
-          maxAgeDays: cmd.maxAgeDays,
-          dropOrphans: cmd.dropOrphans,
-          dryRun: cmd.dryRun,
-        });
-        const planned = report.decisions.filter((d) => d.action === "destroy").length;
+        const report = await reap(deps, { maxAgeDays: cmd.maxAgeDays, dropOrphans: cmd.dropOrphans, dryRun: cmd.dryRun, settingsFor: retireSettings(ctx, cmd.productionDatabase) });
+        const planned = report.decisions.filter((d) => d.action === "retire").length;
         ctx.stdout(
           cmd.dryRun
-            ? `dry run: would destroy ${planned} stack(s)${cmd.dropOrphans ? ` and drop ${report.orphans.length} Snowflake branch object(s)` : ""}; nothing was changed`
-            : `reaped ${report.destroyed.length} stack(s)${cmd.dropOrphans ? `, dropped ${report.dropped.length} Snowflake branch object(s)` : ""}; kept ${report.decisions.length - planned}`,
+            ? `dry run: would retire ${planned} stack(s)${cmd.dropOrphans ? ` and drop ${report.orphans.length} Snowflake branch object(s)` : ""}; nothing was changed`
+            : `reaped ${report.retired.length} stack(s)${cmd.dropOrphans ? `, dropped ${report.dropped.length} Snowflake branch object(s)` : ""}; kept ${report.decisions.length - planned}`,
         );
         for (const f of report.failures) ctx.stderr(`failed: ${f.what}: ${f.error}`);
         return report.failures.length > 0 ? 1 : 0;
+      }
+      case "retire": {
+        const r = await retireBranch(deps, cmd.pr, retireSettings(ctx, cmd.productionDatabase), "retire requested");
+        ctx.stdout(r.status === "retired" ? `${r.stack} retired` : `${r.stack} does not exist: nothing to retire`);
+        return 0;
       }
       case "comment":
         await postComment(deps, { ...cmd, runUrl: runUrlFromEnv(ctx.env) });
         return 0;
     }
   } catch (e) {
-    ctx.stderr(e instanceof StackLockedError ? e.message : `${cmd.command} failed: ${briefError(e)}`);
+    ctx.stderr(e instanceof StackLockedError || e instanceof RetireRefusedError ? e.message : `${cmd.command} failed: ${briefError(e)}`);
     return 1;
   }
+}
+
+/** Retire settings per stack from the checkout this runs in (the reaper's: the default branch). */
+function retireSettings(ctx: CliContext, productionDatabase: string | undefined): (stack: string) => RetireSettings {
+  const projectDir = resolveProjectDir(ctx.env, ctx.projectDir);
+  const database = productionDatabase ?? productionDatabaseOf(projectDir);
+  return (stack) => retireSettingsFor(projectDir, stack.split("/").pop() ?? stack, database);
 }

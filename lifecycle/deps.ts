@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, OutputMap, PulumiCommand, Workspace } from "@pulumi/pulumi/automation";
 import { GitHubClient } from "./github";
+import { Kubectl } from "./kubectl";
 import { LockWait } from "./locks";
 import { SnowflakeClient } from "./snowflake";
 
@@ -20,6 +21,8 @@ export interface LifecycleDeps {
   github?: GitHubClient;
   /** Built on first use: only `reap --drop-orphans` needs Snowflake credentials. */
   snowflake?: () => SnowflakeClient;
+  /** Retiring a branch (reap, retire) deletes its namespace with kubectl. */
+  kubectl?: Kubectl;
   log: Logger;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;

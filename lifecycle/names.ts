@@ -3,7 +3,7 @@
  * uses (render/deployment, render/snowflake), so the CLI can never disagree with what a stack
  * actually deploys.
  */
-import { classifyStack } from "../render/deployment";
+import { classifyStack, deploymentNamespace } from "../render/deployment";
 import { branchSnowflakeNames, isSnowflakeIdentifier } from "../render/snowflake";
 
 export function branchStackName(pr: number): string {
@@ -11,6 +11,12 @@ export function branchStackName(pr: number): string {
   const kind = classifyStack(name);
   if (kind.kind !== "branch" || kind.pullRequest !== pr) throw new Error(`${pr} is not a pull-request number`);
   return name;
+}
+
+/** `dagster-pr-<N>`: the namespace the program deploys pull request <N> into. */
+export function branchNamespaceName(pr: number): string {
+  const stack = branchStackName(pr);
+  return deploymentNamespace({ kind: "branch", stack, pullRequest: pr, commitSha: "", branch: "" }, "");
 }
 
 /**

@@ -198,7 +198,7 @@ export class SqlApiSnowflakeClient implements SnowflakeClient {
 
 export function snowflakeFromEnv(env: NodeJS.ProcessEnv, productionDatabase: string): SnowflakeClient {
   const missing = ["SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_PRIVATE_KEY"].filter((k) => !env[k]);
-  if (missing.length > 0) throw new Error(`--drop-orphans needs ${missing.join(", ")} (key-pair auth for the Snowflake SQL API, as CI's DAGSTER_BRANCH_DEPLOYER user)`);
+  if (missing.length > 0) throw new Error(`Snowflake access (reap, retire) needs ${missing.join(", ")} (key-pair auth for the Snowflake SQL API, as CI's DAGSTER_BRANCH_DEPLOYER user)`);
   return new SqlApiSnowflakeClient({
     account: env.SNOWFLAKE_ACCOUNT as string,
     user: env.SNOWFLAKE_USER as string,

@@ -3,14 +3,15 @@
  *
  * The branch-deployment lifecycle CI runs on pull-request events, driven through the Pulumi
  * Automation API in the project root (or the project DAGSTER_PLATFORM_PROJECT_DIR names). This
- * file only wires the real world in: the `pulumi` on PATH, GitHub from GITHUB_*, Snowflake from
- * SNOWFLAKE_*.
+ * file only wires the real world in: the `pulumi` and `kubectl` on PATH, GitHub from GITHUB_*,
+ * Snowflake from SNOWFLAKE_*.
  */
 import * as path from "path";
 import { BranchCommand } from "../lifecycle/args";
 import { productionDatabaseOf, runBranchCli } from "../lifecycle/cli";
 import { LifecycleDeps, projectWorkspace, resolveProjectDir } from "../lifecycle/deps";
 import { githubFromEnv } from "../lifecycle/github";
+import { kubectlOnPath } from "../lifecycle/kubectl";
 import { DEFAULT_LOCK_WAIT } from "../lifecycle/locks";
 import { snowflakeFromEnv } from "../lifecycle/snowflake";
 
@@ -26,13 +27,18 @@ function deps(projectDir: string, cmd: BranchCommand): LifecycleDeps {
   if (lockSeconds !== undefined && !(lockSeconds >= 0)) throw new Error(`BRANCH_LOCK_TIMEOUT ${JSON.stringify(env.BRANCH_LOCK_TIMEOUT)} is not a number of seconds`);
   const needsGithub = cmd.command === "reap" || cmd.command === "comment";
   const hasGithub = Boolean(env.GITHUB_TOKEN && env.GITHUB_REPOSITORY);
-  // Built now, so missing credentials fail the reap before it destroys anything.
-  const snowflake = cmd.command === "reap" && cmd.dropOrphans ? snowflakeFromEnv(env, cmd.productionDatabase ?? productionDatabaseOf(projectDir)) : undefined;
+  const retires = cmd.command === "down" || cmd.command === "reap" || cmd.command === "retire";
+  // Built now, so missing credentials fail the reap before it changes anything. Retiring drops a
+  // branch's Snowflake objects when the project's branches have them (lifecycle/retire.ts says so
+  // per stack when the credentials are missing); --drop-orphans always needs them.
+  const wantsSnowflake = (cmd.command === "reap" && cmd.dropOrphans) || (retires && Boolean(env.SNOWFLAKE_ACCOUNT || env.SNOWFLAKE_USER || env.SNOWFLAKE_PRIVATE_KEY));
+  const snowflake = retires && wantsSnowflake ? snowflakeFromEnv(env, ("productionDatabase" in cmd ? cmd.productionDatabase : undefined) ?? productionDatabaseOf(projectDir)) : undefined;
   return {
     workspace: projectWorkspace({ projectDir, secretsProvider: env.PULUMI_SECRETS_PROVIDER }),
     // `up` uses GitHub only to skip a deploy for a PR closed meanwhile; without a token it deploys.
     github: needsGithub || hasGithub ? githubFromEnv(env, `${cmd.command} asks GitHub about the pull request`) : undefined,
     snowflake: snowflake && (() => snowflake),
+    kubectl: retires ? kubectlOnPath() : undefined,
     log: { info: (m) => console.log(m), warn: (m) => console.warn(`warning: ${m}`) },
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -1,16 +1,22 @@
 /**
  * npm run reap:gitlab -- [--dry-run]
  *
- * GitLab's reaper: destroys the branch stack pr-<IID> of every merge request of this project that
+ * GitLab's reaper: retires the branch stack pr-<IID> of every merge request of this project that
  * is merged or closed (a stop job that never ran or failed). `npm run branch -- reap` asks GitHub
  * which *pull requests* are open; on GitLab it would compare merge-request IIDs with another
- * numbering and destroy open review environments. So this asks GitLab, one merge request per
- * stack, and never destroys a stack it cannot place: a 404 (no such merge request here), an
+ * numbering and remove open review environments. So this asks GitLab, one merge request per
+ * stack, and never touches a stack it cannot place: a 404 (no such merge request here), an
  * error, or any state other than merged/closed keeps the stack.
  *
+ * Retiring is `npm run branch -- retire --pr <IID>` (lifecycle/retire.ts): the namespace, the
+ * Snowflake objects and the state go without running any provider the stack's state names. Never
+ * `down`: `pulumi destroy` would run code a merge request wrote into its state, in this job on
+ * the default branch.
+ *
  * Environment: CI_API_V4_URL and CI_PROJECT_ID (GitLab sets both), GITLAB_REAPER_TOKEN (a project
- * access token with read_api: CI_JOB_TOKEN cannot read merge requests), and the backend settings
- * `pulumi stack ls` and `npm run branch -- down` need. Exit 0 done, 1 a lookup or a `down` failed.
+ * access token with read_api: CI_JOB_TOKEN cannot read merge requests), and what `pulumi stack ls`
+ * and `npm run branch -- retire` need (backend, kubectl with gke-gcloud-auth-plugin, Snowflake).
+ * Exit 0 done, 1 a lookup or a retire failed.
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
@@ -22,19 +28,24 @@ export interface ReapDecision {
   stack: string;
   iid: number;
   state: MergeRequestState;
-  action: "down" | "keep";
+  action: "retire" | "keep";
 }
 
-/** Pure: which stacks to destroy. Only merged or closed merge requests lose their stack. */
+/** Pure: which stacks to retire. Only merged or closed merge requests lose their stack. */
 export function decideGitlabReap(stacks: string[], states: ReadonlyMap<number, MergeRequestState>): ReapDecision[] {
   const decisions: ReapDecision[] = [];
   for (const stack of stacks) {
     const iid = pullRequestOfStack(stack);
     if (iid === undefined) continue;
     const state = states.get(iid) ?? "unknown";
-    decisions.push({ stack, iid, state, action: state === "merged" || state === "closed" ? "down" : "keep" });
+    decisions.push({ stack, iid, state, action: state === "merged" || state === "closed" ? "retire" : "keep" });
   }
   return decisions;
+}
+
+/** `npm run branch -- retire --pr <IID>`: the stack goes without its providers running (never `down`). */
+export function retireArgs(iid: number): string[] {
+  return ["run", "branch", "--", "retire", "--pr", String(iid)];
 }
 
 export interface GitlabApi {
@@ -79,9 +90,9 @@ async function main(argv: string[]): Promise<number> {
   for (const iid of stacks.map(pullRequestOfStack).filter((n): n is number => n !== undefined)) states.set(iid, await mergeRequestState(api, iid));
   let failed = 0;
   for (const d of decideGitlabReap(stacks, states)) {
-    console.log(`${d.stack}: merge request !${d.iid} is ${d.state}: ${d.action}${d.action === "down" && argv.includes("--dry-run") ? " (dry run)" : ""}`);
-    if (d.action !== "down" || argv.includes("--dry-run")) continue;
-    const r = spawnSync("npm", ["run", "branch", "--", "down", "--pr", String(d.iid)], { cwd: projectDir, stdio: "inherit" });
+    console.log(`${d.stack}: merge request !${d.iid} is ${d.state}: ${d.action}${d.action === "retire" && argv.includes("--dry-run") ? " (dry run)" : ""}`);
+    if (d.action !== "retire" || argv.includes("--dry-run")) continue;
+    const r = spawnSync("npm", retireArgs(d.iid), { cwd: projectDir, stdio: "inherit" });
     if (r.status !== 0) failed++;
   }
   return failed > 0 ? 1 : 0;

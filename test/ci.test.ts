@@ -136,6 +136,10 @@ describe("CI files", () => {
         assert.match(str(j.raw.if), /head\.repo\.full_name == github\.repository/, `${j.id} must skip forks`);
         assert.match(str(j.raw.if), /user\.login != 'dependabot\[bot\]'/, `${j.id} must skip Dependabot`);
       }
+      // `down` retires (lifecycle/retire.ts): kubectl deletes the namespace, DROP_BRANCH needs the account.
+      const gcloud = destroy.steps.find((s) => /^google-github-actions\/setup-gcloud@/.test(s.uses ?? ""));
+      assert.deepEqual(str(gcloud?.with.install_components).split(",").sort(), ["gke-gcloud-auth-plugin", "kubectl"]);
+      assert.ok("SNOWFLAKE_ACCOUNT" in (destroy.steps.find((s) => /npm run branch -- down/.test(s.run ?? ""))?.env ?? {}));
       assert.match(str(skipped.raw.if), /head\.repo\.full_name != github\.repository \|\| github\.event\.pull_request\.user\.login == 'dependabot\[bot\]'/);
       assert.ok(skipped.steps.some((s) => /::notice/.test(s.run ?? "")), "the skipped job says why nothing is deployed");
 
@@ -175,6 +179,10 @@ describe("CI files", () => {
       // reap asks GitHub which PRs are open; --drop-orphans talks to Snowflake's SQL API.
       for (const k of ["GITHUB_TOKEN", "SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_PRIVATE_KEY"]) assert.ok(step && k in step.env, k);
       for (const flag of ["--dry-run", "--drop-orphans", "--max-age-days"]) assert.ok(run.includes(flag), flag);
+      // It retires, never destroys: `destroy` would run code a pull request wrote into its state (lifecycle/retire.ts).
+      assert.doesNotMatch(run, /npm run branch -- down\b|\bpulumi\s+destroy\b/);
+      const gcloud = reap.steps.find((s) => /^google-github-actions\/setup-gcloud@/.test(s.uses ?? ""));
+      assert.deepEqual(str(gcloud?.with.install_components).split(",").sort(), ["gke-gcloud-auth-plugin", "kubectl"], "kubectl deletes the namespaces, authenticated by the plugin");
     });
 
     it("every run: script is valid bash (bash -n; expressions replaced by a placeholder)", () => {

@@ -1,11 +1,12 @@
 /**
- * scripts/gitlab-reap.ts: GitLab's reaper destroys a branch stack only when GitLab says its merge
+ * scripts/gitlab-reap.ts: GitLab's reaper retires a branch stack only when GitLab says its merge
  * request is merged or closed. The GitLab API is answered by a stand-in `fetch` returning what
  * GET /projects/:id/merge_requests/:iid returns (docs.gitlab.com/api/merge_requests: `state` is
  * opened, closed, locked or merged; 404 for an IID the project does not have).
  */
 import { strict as assert } from "assert";
-import { decideGitlabReap, MergeRequestState, mergeRequestState } from "../scripts/gitlab-reap";
+import { parseBranchArgs } from "../lifecycle/args";
+import { decideGitlabReap, MergeRequestState, mergeRequestState, retireArgs } from "../scripts/gitlab-reap";
 
 function fakeFetch(answers: Record<string, { status: number; body: unknown }>, seen: { url: string; token?: string }[]): typeof fetch {
   return (async (url: string | URL | Request, init?: RequestInit) => {
@@ -17,7 +18,7 @@ function fakeFetch(answers: Record<string, { status: number; body: unknown }>, s
 }
 
 describe("GitLab reaper", () => {
-  it("destroys the stacks of merged and closed merge requests, and nothing it cannot place", () => {
+  it("retires the stacks of merged and closed merge requests, and nothing it cannot place", () => {
     const states = new Map<number, MergeRequestState>([
       [1, "merged"],
       [2, "closed"],
@@ -27,8 +28,14 @@ describe("GitLab reaper", () => {
     const stacks = ["prod", "preview", "pr-1", "organization/dagster-platform/pr-2", "pr-3", "pr-4", "pr-5", "pr-007", "PR-6"];
     assert.deepEqual(
       decideGitlabReap(stacks, states).map((d) => `${d.stack}:${d.state}:${d.action}`),
-      ["pr-1:merged:down", "organization/dagster-platform/pr-2:closed:down", "pr-3:opened:keep", "pr-4:locked:keep", "pr-5:unknown:keep"],
+      ["pr-1:merged:retire", "organization/dagster-platform/pr-2:closed:retire", "pr-3:opened:keep", "pr-4:locked:keep", "pr-5:unknown:keep"],
     );
+  });
+
+  it("retires through `npm run branch -- retire`, which the lifecycle CLI parses, never `down`", () => {
+    const argv = retireArgs(7);
+    assert.deepEqual(argv.slice(0, 3), ["run", "branch", "--"]);
+    assert.deepEqual(parseBranchArgs(argv.slice(3)), { command: "retire", pr: 7, productionDatabase: undefined, lockTimeoutSeconds: undefined });
   });
 
   it("asks GitLab for this project's merge request with the reaper's token; a 404 is 'unknown', an error throws", async () => {

@@ -5,12 +5,14 @@
  */
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
+import * as crypto from "crypto";
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as path from "path";
 import { COMMENT_MARKER } from "../lifecycle/comment";
 import { FAKE_PULUMI_ROOT, FakePulumi } from "./fixtures/fake-pulumi/harness";
-import { PROJECT_DIR } from "./fixtures/lifecycle/fakes";
+import { FAKE_KUBECTL_BIN, FakeKubectl } from "./fixtures/fake-kubectl/harness";
+import { previewStack, PROJECT_DIR } from "./fixtures/lifecycle/fakes";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
@@ -18,7 +20,7 @@ function run(args: string[], env: Record<string, string | undefined>): Promise<{
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_DIR, "scripts", "branch.ts"), ...args], {
       cwd: PROJECT_DIR,
-      env: { PATH: `${path.join(FAKE_PULUMI_ROOT, "bin")}${path.delimiter}${process.env.PATH}`, HOME: process.env.HOME, ...env },
+      env: { PATH: [path.join(FAKE_PULUMI_ROOT, "bin"), FAKE_KUBECTL_BIN, process.env.PATH].join(path.delimiter), HOME: process.env.HOME, ...env },
     });
     let stdout = "";
     let stderr = "";
@@ -36,6 +38,8 @@ describe("npm run branch (separate process)", function () {
   let apiUrl: string;
   const comments: { id: number; body: string }[] = [];
   const seen: string[] = [];
+  const statements: string[] = [];
+  const snowflakeKey = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 
   before(async () => {
     server = http.createServer((req, res) => {
@@ -48,6 +52,11 @@ describe("npm run branch (separate process)", function () {
           res.end(JSON.stringify(value));
         };
         if (req.url === "/repos/acme/data-platform/pulls/5") return send(200, { number: 5, state: "open", merged: false });
+        // Snowflake's SQL API (SNOWFLAKE_API_URL), as lifecycle-units.test.ts's stand-in answers a CALL.
+        if (req.url?.startsWith("/api/v2/statements?requestId=") && req.method === "POST") {
+          statements.push(JSON.parse(body).statement);
+          return send(200, { statementHandle: "h", resultSetMetaData: { rowType: [{ name: "DROP_BRANCH" }] }, data: [["dropped"]] });
+        }
         if (req.url?.startsWith("/repos/acme/data-platform/issues/5/comments") && req.method === "GET") return send(200, comments);
         if (req.url === "/repos/acme/data-platform/issues/5/comments" && req.method === "POST") {
           comments.push({ id: 1, body: JSON.parse(body).body });
@@ -106,12 +115,22 @@ describe("npm run branch (separate process)", function () {
     assert.ok(seen.every((s) => s.endsWith("Bearer ghs_test")));
     fake.calls();
 
-    const down = await run(["down", "--pr", "5"], { ...fake.env });
+    // down retires (lifecycle/retire.ts): with the kubectl on PATH, the preview stack's
+    // kubeconfig and Snowflake's SQL API; never `destroy`.
+    const kube = new FakeKubectl();
+    kube.setState({ namespaces: ["dagster-pr-5"] });
+    fake.setState({ ...fake.state(), stacks: { ...fake.state().stacks, preview: previewStack() } });
+    const snowflakeEnv = { SNOWFLAKE_ACCOUNT: "acme-analytics", SNOWFLAKE_USER: "DAGSTER_CI", SNOWFLAKE_PRIVATE_KEY: snowflakeKey, SNOWFLAKE_API_URL: apiUrl };
+    const down = await run(["down", "--pr", "5"], { ...fake.env, ...kube.env, ...snowflakeEnv });
     assert.equal(down.code, 0, down.stderr);
-    assert.deepEqual(fake.calls(), ["stack select pr-5", "destroy pr-5", "stack history pr-5 --show-secrets", "stack rm pr-5"]);
+    assert.match(down.stdout, /pr-5 retired/);
+    assert.deepEqual(fake.calls(), ["stack export pr-5", "stack output organization/dagster-platform/preview --show-secrets", "stack export pr-5", "stack rm pr-5 --force"]);
+    assert.deepEqual(kube.calls(), ["delete namespace dagster-pr-5 --ignore-not-found --wait=true --timeout=900s", "get namespace dagster-pr-5 --ignore-not-found --output=name"]);
+    assert.deepEqual(statements, ["CALL DAGSTER_BRANCH_ADMIN.BRANCHES.DROP_BRANCH('PRODUCTION', 5)"]);
+    kube.cleanup();
     const again = await run(["down", "--pr", "5"], { ...fake.env });
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /pr-5 does not exist: nothing to destroy/);
+    assert.match(again.stdout, /pr-5 does not exist: nothing to retire/);
   });
 
   it("exit codes: 1 when reap has no GitHub credentials, 2 on a usage error or no command", async () => {

@@ -32,6 +32,7 @@ describe("lifecycle arguments", () => {
     });
     assert.equal((parseBranchArgs(["up", "--pr=42", `--sha=${SHA}`, "--branch=main", "--locations=all"]) as { locations?: string[] }).locations, undefined);
     assert.deepEqual(parseBranchArgs(["down", "--pr", "42", "--lock-timeout", "0"]), { command: "down", pr: 42, lockTimeoutSeconds: 0 });
+    assert.deepEqual(parseBranchArgs(["retire", "--pr", "42", "--production-database", "ANALYTICS"]), { command: "retire", pr: 42, productionDatabase: "ANALYTICS", lockTimeoutSeconds: undefined });
     assert.deepEqual(parseBranchArgs(["reap"]), { command: "reap", maxAgeDays: 7, dropOrphans: false, dryRun: false, productionDatabase: undefined, lockTimeoutSeconds: undefined });
     assert.deepEqual(parseBranchArgs(["reap", "--max-age-days", "3", "--drop-orphans", "--dry-run"]), {
       command: "reap",
@@ -54,7 +55,7 @@ describe("lifecycle arguments", () => {
   });
 
   const refused: [string[], RegExp][] = [
-    [[], /no command given: up, down, reap or comment/],
+    [[], /no command given: up, down, reap, retire or comment/],
     [["up", "--pr", "42", "--sha", SHA], /needs --branch/],
     [["up", "--pr", "0", "--sha", SHA, "--branch", "b"], /not a pull-request number/],
     [["up", "--pr", "42", "--sha", "HEAD", "--branch", "b"], /not a git commit sha/],
@@ -68,6 +69,9 @@ describe("lifecycle arguments", () => {
     [["reap", "--max-age-days", "0"], /must be a number ≥ 1/],
     [["reap", "--dry-run=yes"], /takes no value/],
     [["reap", "--production-database", "prod; drop"], /not an unquoted uppercase/],
+    [["retire"], /retire needs --pr/],
+    [["retire", "--pr", "7", "--dry-run"], /retire does not take --dry-run|needs a value/],
+    [["retire", "--pr", "7", "--production-database", "x"], /not an unquoted uppercase/],
     [["comment", "--pr", "7", "--state", "done"], /not one of deploying, ready, failed/],
     [["comment", "--pr", "7", "--state", "ready", "--failed-step", "up"], /only goes with --state failed/],
     [["comment", "--pr", "7", "--state", "ready", "--base-plan", "a"], /go together/],
@@ -183,7 +187,7 @@ describe("lifecycle names and reap policy", () => {
     );
     assert.deepEqual(
       decisions.map((d) => `${d.pr}:${d.action}`),
-      ["1:destroy", "2:destroy", "3:keep", "4:keep", "5:keep", "6:destroy", "7:keep", "8:keep"],
+      ["1:retire", "2:retire", "3:keep", "4:keep", "5:keep", "6:retire", "7:keep", "8:keep"],
     );
     assert.match(decisions[0].reason, /is closed/);
     assert.match(decisions[6].reason, /never updated/);

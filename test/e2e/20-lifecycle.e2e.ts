@@ -35,7 +35,14 @@ const UP_EXISTING = (s: string) => [
   `stack history ${s} --show-secrets`,
 ];
 const UP_NEW = (s: string, provider: string) => [`stack select ${s}`, `stack init ${s} --secrets-provider ${provider}`, ...UP_EXISTING(s).slice(1)];
-const DOWN = (s: string) => [`stack select ${s}`, `destroy ${s}`, `stack history ${s} --show-secrets`, `stack rm ${s}`];
+/**
+ * `down`'s and the reaper's retire (lifecycle/retire.ts): read the state, delete the namespace
+ * (kubectl), read it again and remove it without running a provider; the first one of a run also
+ * reads the preview stack's kubeconfig.
+ */
+const RETIRE = (s: string) => [`stack export ${s}`, `stack export ${s}`, `stack rm ${s} --force`];
+const RETIRE_FIRST = (s: string) => [`stack export ${s}`, "stack output organization/dagster-platform/preview --show-secrets", ...RETIRE(s).slice(1)];
+const NAMESPACE_GONE = (ns: string) => [`delete namespace ${ns} --ignore-not-found --wait=true --timeout=900s`, `get namespace ${ns} --ignore-not-found --output=name`];
 
 function ok(r: RunResult, what: string): void {
   assert.equal(r.code, 0, `${what} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
@@ -56,6 +63,10 @@ describe("lifecycle: npm run branch against the real Pulumi CLI", function () {
     console.log(`      pulumi version: ${world.cli.version} (${world.cli.built ? `built in ${world.cli.buildSeconds?.toFixed(0)} s` : "cached build"}) at ${world.cli.pulumi}`);
     assert.equal(world.cli.version, `v${PULUMI_CLI_VERSION}`);
     assert.equal(ensurePulumiCli().built, false, "a second call reuses the cached build");
+    // The preview stack: its kubeconfig output is how `down` and the reaper reach the cluster.
+    const checkout = world.checkout("checkout-preview");
+    ok(await world.pulumi(["stack", "init", "preview", "--secrets-provider", world.kms.secretsProvider], checkout), "stack init preview");
+    ok(await world.pulumi(["up", "--stack", "preview", "--yes", "--skip-preview"], checkout), "up preview");
   });
   after(() => world.stop());
 
@@ -100,7 +111,7 @@ describe("lifecycle: npm run branch against the real Pulumi CLI", function () {
     const failing = await world.branch(["up", "--pr", "11", "--sha", SHA3, "--branch", "feature/x"], first, { LIFECYCLE_FAIL_WRITES: "1" });
     assert.equal(failing.code, 1, failing.stdout + failing.stderr);
     assert.match(failing.stderr, /up failed: .*the cloud refused to write pr-11/);
-    assert.deepEqual(world.stacks(), ["pr-11"]);
+    assert.deepEqual(world.stacks(), ["pr-11", "preview"]);
     assert.equal(world.resources()["pr-11.release"].commitSha, SHA2, "the failed deploy changed nothing");
     world.calls();
     // From the first checkout, whose stack file still holds the first push's config.
@@ -110,15 +121,16 @@ describe("lifecycle: npm run branch against the real Pulumi CLI", function () {
     world.calls();
   });
 
-  it("close: destroys the resources and removes the stack; close twice: nothing to do, exit 0", async () => {
+  it("close: retires the stack (namespace deleted, state removed); close twice: nothing to do, exit 0", async () => {
     ok(await world.branch(["down", "--pr", "11"], world.checkout("checkout-close")), "down");
-    assert.deepEqual(world.calls(), DOWN("pr-11"));
+    assert.deepEqual(world.calls(), RETIRE_FIRST("pr-11"));
+    assert.deepEqual(world.kubectlCalls().map((c) => c.command), NAMESPACE_GONE("dagster-pr-11"));
     assert.deepEqual(world.resources(), {});
-    assert.deepEqual(world.stacks(), []);
+    assert.deepEqual(world.stacks(), ["preview"]);
     const again = await world.branch(["down", "--pr", "11"], world.checkout("checkout-close-again"));
     ok(again, "second down");
-    assert.match(again.stdout, /pr-11 does not exist: nothing to destroy/);
-    assert.deepEqual(world.calls(), ["stack select pr-11"]);
+    assert.match(again.stdout, /pr-11 does not exist: nothing to retire/);
+    assert.deepEqual(world.calls(), ["stack export pr-11"]);
   });
 
   it("reopen: a fresh checkout creates the stack anew; a push during its deploy waits for it", async () => {
@@ -135,16 +147,17 @@ describe("lifecycle: npm run branch against the real Pulumi CLI", function () {
     world.calls();
   });
 
-  it("close during a running up: down waits out the real lock, then destroys what up created", async () => {
+  it("close during a running up: down waits out the real lock, then starts over and retires what up created", async () => {
     const deploying = world.startBranch(["up", "--pr", "12", "--sha", SHA1, "--branch", "slow"], world.checkout("checkout-slow-up"), { LIFECYCLE_CREATE_DELAY_MS: "15000" });
     await waitFor("pr-12's update to take the stack lock", () => world.locks("pr-12").length > 0, 120_000);
     const closing = await world.branch(["down", "--pr", "12", "--lock-timeout", "300"], world.checkout("checkout-close-slow"));
     ok(await deploying.done, "the running up");
     ok(closing, "down during up");
-    assert.match(closing.stdout, /pr-12 is locked by another pulumi process; destroying again in 5s/);
-    assert.match(closing.stdout, /pr-12 destroyed and removed/);
-    assert.deepEqual(world.resources(), {}, "what the running up created was destroyed");
-    assert.deepEqual(world.stacks(), []);
+    assert.match(closing.stdout, /pr-12 is locked by another pulumi process; removing again in 5s/);
+    assert.match(closing.stdout, /pr-12 was deployed while it was being retired: starting over/);
+    assert.match(closing.stdout, /pr-12 retired/);
+    assert.deepEqual(world.resources(), {}, "what the running up created went with the namespace");
+    assert.deepEqual(world.stacks(), ["preview"]);
     world.calls();
   });
 
@@ -163,14 +176,35 @@ describe("lifecycle: npm run branch against the real Pulumi CLI", function () {
     assert.match(stuck.stderr, new RegExp(`file://${world.backendDir}/\\.pulumi/locks/organization/dagster-platform/pr-13/[0-9a-f-]+\\.json`), "names the lock file");
     ok(await world.pulumi(["cancel", "--stack", "pr-13", "--yes"], checkout), "pulumi cancel");
     ok(await world.branch(["down", "--pr", "13"], checkout), "down after cancel");
-    assert.deepEqual(world.stacks(), []);
+    assert.deepEqual(world.stacks(), ["preview"]);
     assert.deepEqual(world.resources(), {});
     world.calls();
   });
 
-  it("reap: destroys stacks of closed and stale pull requests; keeps open, unknown and foreign ones", async () => {
+  it("a payload in the state: `pulumi destroy` runs its code, `down` does not", async () => {
+    const checkout = world.checkout("checkout-payload");
+    const marker = (pr: string) => path.join(world.root, `marker-${pr}`);
+    for (const pr of ["25", "26"]) ok(await world.branch(["up", "--pr", pr, "--sha", SHA1, "--branch", "payload"], checkout, { LIFECYCLE_ATTACK_MARKER: marker(pr) }), `up pr-${pr} with a payload`);
+    assert.equal(fs.existsSync(marker("25")) || fs.existsSync(marker("26")), false);
+    // Neither command below is given the marker's path: it, and the code, come from the state.
+    ok(await world.pulumi(["destroy", "--stack", "pr-25", "--yes", "--skip-preview"], checkout), "pulumi destroy pr-25");
+    assert.match(fs.readFileSync(marker("25"), "utf8"), /the state's code ran in process \d+/, "destroy ran the payload");
+    ok(await world.pulumi(["stack", "rm", "pr-25", "--yes"], checkout), "stack rm pr-25");
+    world.calls();
+    ok(await world.branch(["down", "--pr", "26"], world.checkout("checkout-payload-close")), "down pr-26");
+    assert.equal(fs.existsSync(marker("26")), false, "down ran nothing from the state");
+    assert.deepEqual(world.calls(), RETIRE_FIRST("pr-26"));
+    assert.deepEqual(world.kubectlCalls().slice(-2).map((c) => c.command), NAMESPACE_GONE("dagster-pr-26"));
+    assert.deepEqual(world.stacks(), ["preview"]);
+    assert.deepEqual(world.resources(), {});
+  });
+
+  it("reap: retires stacks of closed and stale pull requests without running their providers; keeps open, unknown and foreign ones", async () => {
     const checkout = world.checkout("checkout-reap");
-    for (const pr of ["21", "22", "23"]) ok(await world.branch(["up", "--pr", pr, "--sha", SHA1, "--branch", `b${pr}`], checkout), `up pr-${pr}`);
+    // pr-21 carries the payload: its delete would write marker-21 if anything ran it.
+    const marker = path.join(world.root, "marker-21");
+    ok(await world.branch(["up", "--pr", "21", "--sha", SHA1, "--branch", "b21"], checkout, { LIFECYCLE_ATTACK_MARKER: marker }), "up pr-21");
+    for (const pr of ["22", "23"]) ok(await world.branch(["up", "--pr", pr, "--sha", SHA1, "--branch", `b${pr}`], checkout), `up pr-${pr}`);
     // Stacks the reaper must never touch, and a branch stack GitHub does not know.
     for (const stack of ["prod", "pr-x", "pr-24"]) ok(await world.pulumi(["stack", "init", stack, "--secrets-provider", world.kms.secretsProvider], checkout), `stack init ${stack}`);
     world.github.pulls.set(21, { state: "closed", merged: true });
@@ -180,21 +214,29 @@ describe("lifecycle: npm run branch against the real Pulumi CLI", function () {
     world.calls();
 
     const reaper = world.checkout("checkout-reaper");
+    const kubectlBefore = world.kubectlCalls().length;
     const dry = await world.branch(["reap", "--dry-run", "--production-database", "PRODUCTION"], reaper);
     ok(dry, "reap --dry-run");
-    assert.match(dry.stdout, /dry run: would destroy 2 stack\(s\); nothing was changed/);
-    assert.deepEqual(world.calls(), ["stack ls"]);
+    assert.match(dry.stdout, /dry run: would retire 2 stack\(s\); nothing was changed/);
+    assert.match(dry.stdout, /\[dry run\] pr-21 can be retired: 3 resource\(s\) in its namespace, 0 Snowflake CALL\(s\)/);
+    assert.deepEqual(world.calls(), ["stack ls", "stack export pr-21", "stack export pr-23"]);
+    assert.equal(world.kubectlCalls().length, kubectlBefore, "the dry run ran no kubectl");
 
     const r = await world.branch(["reap", "--max-age-days", "7", "--production-database", "PRODUCTION"], reaper);
     ok(r, "reap");
-    assert.deepEqual(world.calls(), ["stack ls", ...DOWN("pr-21"), ...DOWN("pr-23")]);
-    assert.match(r.stdout, /destroy pr-21: pull request #21 is merged/);
-    assert.match(r.stdout, /destroy pr-23: stale: last updated 10\.\d days ago/);
+    assert.deepEqual(world.calls(), ["stack ls", ...RETIRE_FIRST("pr-21"), ...RETIRE("pr-23")]);
+    assert.equal(fs.existsSync(marker), false, "nothing from pr-21's state ran");
+    const kubectl = world.kubectlCalls().slice(kubectlBefore);
+    assert.deepEqual(kubectl.map((c) => c.command), [...NAMESPACE_GONE("dagster-pr-21"), ...NAMESPACE_GONE("dagster-pr-23")]);
+    assert.ok(kubectl.every((c) => c.kubeconfig?.mode === "600" && c.kubeconfig.execCommands?.join() === "gke-gcloud-auth-plugin"), "the preview stack's kubeconfig, in a 0600 file");
+    assert.equal(fs.existsSync(kubectl[0].kubeconfig?.path ?? ""), false, "and removed afterwards");
+    assert.match(r.stdout, /retire pr-21: pull request #21 is merged/);
+    assert.match(r.stdout, /retire pr-23: stale: last updated 10\.\d days ago/);
     assert.match(r.stdout, /keep pr-22: pull request #22 is open/);
     assert.match(r.stdout, /keep pr-24: GitHub has no pull request #24/);
     assert.match(r.stdout, /reaped 2 stack\(s\); kept 2/);
-    assert.deepEqual(world.stacks(), ["pr-22", "pr-24", "pr-x", "prod"]);
-    assert.deepEqual(Object.keys(world.resources()), ["pr-22.namespace", "pr-22.release"]);
+    assert.deepEqual(world.stacks(), ["pr-22", "pr-24", "pr-x", "preview", "prod"]);
+    assert.deepEqual(Object.keys(world.resources()), ["pr-22.namespace", "pr-22.release"], "the namespaces' objects went with them");
   });
 });
 

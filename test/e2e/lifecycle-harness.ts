@@ -2,8 +2,9 @@
  * The world the lifecycle e2e scenarios run in: the real Pulumi CLI (tools/pulumiCli.ts), a
  * `file://` state backend, an AWS-KMS-compatible key server for the stacks' secrets provider
  * (tools/localKms.ts), a local GitHub API for the reaper, the test program
- * (test/fixtures/lifecycle-program) copied into "checkouts", and `npm run branch` run as CI runs
- * it, in a separate process.
+ * (test/fixtures/lifecycle-program) copied into "checkouts", `npm run branch` run as CI runs it, in
+ * a separate process, and a fake `kubectl` (test/fixtures/fake-kubectl: there is no cluster here)
+ * whose namespace dagster-pr-<N> is the world's pr-<N>.* files.
  */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
@@ -15,6 +16,7 @@ import { PROJECT_DIR } from "../../tools/cache";
 import { LocalKms, startLocalKms } from "../../tools/localKms";
 import { ensurePulumiCli, PulumiCli } from "../../tools/pulumiCli";
 import { describeCall } from "../fixtures/fake-pulumi/harness";
+import { describeKubectl, FAKE_KUBECTL_BIN, KubectlCall } from "../fixtures/fake-kubectl/harness";
 
 const FIXTURE = path.join(PROJECT_DIR, "test", "fixtures", "lifecycle-program");
 export const REPOSITORY = "acme/data-platform";
@@ -55,6 +57,8 @@ export class LifecycleWorld {
   readonly github = new LocalGitHub();
   /** Every `pulumi` command the lifecycle runs, one line each (see shim()). */
   readonly callLog = path.join(this.root, "pulumi-calls.log");
+  /** Every `kubectl` command, as the fake logs it. */
+  readonly kubectlLog = path.join(this.root, "kubectl-calls.log");
   private readonly shimDir = path.join(this.root, "shim");
   private seenCalls = 0;
   cli!: PulumiCli;
@@ -94,6 +98,17 @@ export class LifecycleWorld {
     return fresh.map((l) => l.split("\x1f").slice(0, -1)).filter((argv) => argv[0] !== "version").map(describeCall);
   }
 
+  /** The kubectl commands run so far, `--kubeconfig <file>` left out, with what that file was. */
+  kubectlCalls(): { command: string; kubeconfig?: KubectlCall["kubeconfig"] }[] {
+    if (!fs.existsSync(this.kubectlLog)) return [];
+    return fs
+      .readFileSync(this.kubectlLog, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as KubectlCall)
+      .map((c) => ({ command: describeKubectl(c.argv), kubeconfig: c.kubeconfig }));
+  }
+
   /**
    * A fresh checkout of the test program, as CI's runner has it: the project files, no
    * Pulumi.<stack>.yaml, and node_modules with just the SDK and the policy SDK (symlinked from
@@ -111,7 +126,9 @@ export class LifecycleWorld {
   /** The environment of a CI job: backend, secrets provider, GitHub; never a passphrase. */
   env(checkout: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
-      PATH: [this.shimDir, this.cli.binDir, process.env.PATH ?? ""].join(path.delimiter),
+      PATH: [this.shimDir, this.cli.binDir, FAKE_KUBECTL_BIN, process.env.PATH ?? ""].join(path.delimiter),
+      FAKE_KUBECTL_WORLD_DIR: this.worldDir,
+      FAKE_KUBECTL_LOG: this.kubectlLog,
       HOME: process.env.HOME,
       PULUMI_HOME: path.join(this.root, "pulumi-home"),
       PULUMI_BACKEND_URL: `file://${this.backendDir}`,

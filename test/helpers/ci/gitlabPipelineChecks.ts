@@ -53,11 +53,19 @@ export function gitlabPreviewBeforeUpProblems(file: string, jobs: GitlabJob[]): 
   return problems;
 }
 
-/** `npm run branch -- reap` asks GitHub about pull requests: on GitLab it would judge merge requests by the wrong numbers. */
+/**
+ * `npm run branch -- reap` asks GitHub about pull requests: on GitLab it would judge merge requests
+ * by the wrong numbers. And the reaper, on the default branch, never destroys: `pulumi destroy`
+ * (or `down`) runs code a merge request wrote into its stack's state (lifecycle/retire.ts).
+ */
 export function gitlabReaperProblems(file: string, jobs: GitlabJob[]): string[] {
-  return jobs
+  const problems = jobs
     .filter((j) => /\bnpm run branch -- reap\b/.test(j.script))
     .map((j) => `${file} job ${j.name}: \`npm run branch -- reap\` compares merge-request IIDs with GitHub pull-request numbers and can destroy open review environments; use npm run reap:gitlab`);
+  for (const j of jobs.filter((x) => /\bnpm run reap:gitlab\b/.test(x.script) && /\bnpm run branch -- down\b|\bpulumi\s+destroy\b/.test(x.script))) {
+    problems.push(`${file} job ${j.name}: the reaper destroys a branch stack, running code from its state on the default branch; it may only retire (npm run branch -- retire)`);
+  }
+  return problems;
 }
 
 /** The DR refresh may drop a lost cluster's objects (DR_CLUSTER_LOST); no other pulumi line may. */
