@@ -1,7 +1,8 @@
 /**
  * scripts/branch.ts as CI runs it: a separate process, the `pulumi` found on PATH (the fake),
  * GitHub reached through GITHUB_API_URL (a local server). Checks the wiring the in-process tests
- * cannot: environment, exit codes, output.
+ * cannot: environment, exit codes, output. In the e2e suite: each run starts a fresh ts-node
+ * process, tens of seconds that `npm test` cannot afford.
  */
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
@@ -9,10 +10,10 @@ import * as crypto from "crypto";
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as path from "path";
-import { COMMENT_MARKER } from "../lifecycle/comment";
-import { FAKE_PULUMI_ROOT, FakePulumi } from "./fixtures/fake-pulumi/harness";
-import { FAKE_KUBECTL_BIN, FakeKubectl } from "./fixtures/fake-kubectl/harness";
-import { previewStack, PROJECT_DIR } from "./fixtures/lifecycle/fakes";
+import { COMMENT_MARKER } from "../../lifecycle/comment";
+import { FAKE_PULUMI_ROOT, FakePulumi } from "../fixtures/fake-pulumi/harness";
+import { FAKE_KUBECTL_BIN, FakeKubectl } from "../fixtures/fake-kubectl/harness";
+import { previewStack, PROJECT_DIR } from "../fixtures/lifecycle/fakes";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
