@@ -26,8 +26,13 @@ export class Network extends pulumi.ComponentResource {
   readonly networkId: pulumi.Output<string>;
   readonly networkName: pulumi.Output<string>;
   readonly subnetId?: pulumi.Output<string>;
-  /** Cloud SQL must wait for the peering, or it cannot take a private IP. */
-  readonly privateServicesAccess: gcp.servicenetworking.Connection;
+  /**
+   * Cloud SQL must wait for the peering, or it cannot take a private IP. Only a created VPC gets
+   * one: an existing VPC's private services access is taken as given (a VPC has one connection
+   * to servicenetworking; creating a second fails, and changing its ranges would cut off the
+   * instances already using it).
+   */
+  readonly privateServicesAccess?: gcp.servicenetworking.Connection;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${COMPONENT_PREFIX}:Network`, name, {}, opts);
@@ -79,16 +84,18 @@ export class Network extends pulumi.ComponentResource {
       this.networkName = pulumi.output(args.name);
     }
     this.networkId = network;
-    const range = new gcp.compute.GlobalAddress(
-      `${name}-private-services`,
-      { name: `${args.name}-private-services`, purpose: "VPC_PEERING", addressType: "INTERNAL", prefixLength: 20, network },
-      parent,
-    );
-    this.privateServicesAccess = new gcp.servicenetworking.Connection(
-      `${name}-private-services`,
-      { network, service: "servicenetworking.googleapis.com", reservedPeeringRanges: [range.name] },
-      parent,
-    );
+    if (args.mode === "create") {
+      const range = new gcp.compute.GlobalAddress(
+        `${name}-private-services`,
+        { name: `${args.name}-private-services`, purpose: "VPC_PEERING", addressType: "INTERNAL", prefixLength: 20, network },
+        parent,
+      );
+      this.privateServicesAccess = new gcp.servicenetworking.Connection(
+        `${name}-private-services`,
+        { network, service: "servicenetworking.googleapis.com", reservedPeeringRanges: [range.name] },
+        parent,
+      );
+    }
     this.registerOutputs({ networkId: this.networkId });
   }
 }

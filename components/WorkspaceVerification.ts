@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { WEBSERVER_PEERS_SERVICE } from "../chart/names";
 import { sha256 } from "../render/workspace";
 import { COMPONENT_PREFIX, platformLabels } from "./labels";
 
@@ -24,8 +25,6 @@ export interface WorkspaceVerificationArgs {
 
 /** Finished verification Jobs are removed by Kubernetes after this long. */
 export const VERIFY_JOB_TTL_SECONDS = 3600;
-/** A headless Service over the webserver pods: its DNS name resolves to every replica. */
-export const WEBSERVER_PEERS_SERVICE = "dagster-webserver-pods";
 
 /** The Job name for a workspace version: a new workspace (or verifier) is a new Job. */
 export function verificationJobName(workspaceYaml: string, script: string): string {

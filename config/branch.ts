@@ -1,3 +1,4 @@
+import { excerpt } from "../locations/problems";
 import { Deployment } from "../render/deployment";
 import { STACK_REF } from "./formats";
 import { ConfigReader } from "./reader";
@@ -10,6 +11,6 @@ export function readBranch(c: ConfigReader, deployment: Deployment): PlatformCon
     return undefined;
   }
   const prodStack = c.required("prodStack", "a branch stack reads prod's cluster, database and buckets through it");
-  if (prodStack !== undefined && !STACK_REF.test(prodStack)) c.problem("prodStack", `"${prodStack}" is not a stack reference`, "org/project/stack, e.g. organization/dagster-platform/prod on a gs:// backend");
+  if (prodStack !== undefined && !STACK_REF.test(prodStack)) c.problem("prodStack", `${excerpt(prodStack)} is not a stack reference`, "org/project/stack, e.g. organization/dagster-platform/prod on a gs:// backend");
   return { prodStack: prodStack ?? "", recloneOnDeploy: c.bool("recloneOnDeploy") };
 }

@@ -1,27 +1,89 @@
-import { Deployment, classifyStack, deploymentNamespace } from "../render/deployment";
+import { Deployment, classifyStack, deploymentNamespace, prodNameBase } from "../render/deployment";
+import { excerpt } from "../locations/problems";
 import { DNS_LABEL, GIT_SHA } from "./formats";
 import { ConfigReader } from "./reader";
 
-/** Which deployment the stack is: prod, or the branch deployment of one pull request (from its name). */
+/** The value of `environment` that declares a stack production-like. */
+export const PRODUCTION_ENVIRONMENT = "production";
+/** Longest name of another production-like stack: `dagster-<stack>` must fit a service account id (30). */
+export const OTHER_STACK_NAME_MAX = 22;
+const OTHER_STACK_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Which deployment the stack is, from its name: prod, a pull request's branch (`pr-<N>`), or a
+ * stack its config declares production-like. Every other name is refused.
+ */
 export function readDeployment(c: ConfigReader): Deployment {
   const stack = c.raw.stack;
   const kind = classifyStack(stack);
+  const environment = c.string("environment");
+  if (environment !== undefined && environment !== PRODUCTION_ENVIRONMENT) {
+    c.problem("environment", `${excerpt(environment)} is not an environment this program knows`, `the only value is ${PRODUCTION_ENVIRONMENT}; unset it otherwise`);
+  }
   if (kind.kind === "invalid") {
-    c.problem("(stack name)", kind.reason, "branch stacks are named pr-<pull request number>");
+    c.problem("(stack name)", kind.reason, "branch stacks are named pr-<pull request number>; prod is prod");
+    return { kind: "prod", stack };
+  }
+  if (kind.kind === "preview") {
+    c.problem("(stack name)", `the stack name "preview" is reserved for the preview stack branch deployments share`, "this version of the program cannot deploy it yet; use another name");
+    return { kind: "prod", stack };
+  }
+  if (kind.kind === "other") {
+    readOtherStack(c, stack, environment);
     return { kind: "prod", stack };
   }
   if (kind.kind === "prod") return { kind: "prod", stack };
-  const commitSha = c.required("commitSha", "a branch stack deploys one commit (CI sets it)");
-  if (commitSha !== undefined && !GIT_SHA.test(commitSha)) c.problem("commitSha", `"${commitSha}" is not a git commit sha`, "7 to 40 lowercase hex characters");
-  const branch = c.string("branch") ?? "";
-  if (/[\s~^:?*[\\\x00-\x1f]/.test(branch) || branch.length > 255) c.problem("branch", `"${branch}" is not a git branch name`);
-  return { kind: "branch", stack, pullRequest: kind.pullRequest, commitSha: commitSha ?? "0000000", branch };
+  if (environment !== undefined) c.problem("environment", "is set on a branch stack", "a branch deployment is never production-like; unset it");
+  return readBranchDeployment(c, stack, kind.pullRequest);
 }
 
-/** The Kubernetes namespace: the `namespace` key for prod, always dagster-pr-<N> for a branch. */
+/** A stack neither prod, preview nor pr-<N>: refused unless declared production-like, with a name its own names can derive from. */
+function readOtherStack(c: ConfigReader, stack: string, environment: string | undefined): void {
+  if (environment !== PRODUCTION_ENVIRONMENT) {
+    c.problem(
+      "(stack name)",
+      `the stack "${stack}" is neither prod, preview nor pr-<N>`,
+      `to run another production-like deployment (with its own names, ${prodNameBase(stack)}…), declare it: pulumi config set environment ${PRODUCTION_ENVIRONMENT}; branch stacks are pr-<N>`,
+    );
+  }
+  if (!OTHER_STACK_NAME.test(stack) || stack.length > OTHER_STACK_NAME_MAX) {
+    c.problem(
+      "(stack name)",
+      `the stack name ${excerpt(stack)} cannot name a deployment's resources`,
+      `a production-like stack other than prod needs a name of lowercase letters, digits and -, starting with a letter, at most ${OTHER_STACK_NAME_MAX} characters (${prodNameBase("<stack>")} names its service account, at most 30)`,
+    );
+  }
+}
+
+function readBranchDeployment(c: ConfigReader, stack: string, pullRequest: number): Deployment {
+  const commitSha = c.required("commitSha", "a branch stack deploys one commit (CI sets it)");
+  if (commitSha !== undefined && !GIT_SHA.test(commitSha)) c.problem("commitSha", `${excerpt(commitSha)} is not a git commit sha`, "7 to 40 lowercase hex characters");
+  const branch = c.string("branch") ?? "";
+  // git check-ref-format: no control characters, space, ~ ^ : ? * [ \, and Kubernetes caps env values nowhere near this.
+  if (/[\s~^:?*[\\\x00-\x1f\x7f]/.test(branch) || branch.length > 255) c.problem("branch", `${excerpt(branch)} is not a git branch name`, "what git check-ref-format accepts, at most 255 characters");
+  return { kind: "branch", stack, pullRequest, commitSha: commitSha ?? "0000000", branch };
+}
+
+/** Namespaces Kubernetes itself owns (kubernetes.io/docs/concepts/overview/working-with-objects/namespaces). */
+export const RESERVED_NAMESPACES = ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+/**
+ * The Kubernetes namespace: the `namespace` key (default: the stack's name base) for a
+ * production-like stack, always dagster-pr-<N> for a branch.
+ */
 export function readNamespace(c: ConfigReader, deployment: Deployment): string {
-  const namespace = c.string("namespace") ?? "dagster";
-  if (deployment.kind === "branch" && c.isSet("namespace")) c.problem("namespace", "is set on a branch stack", "branch namespaces are always dagster-pr-<N>; unset it");
-  if (!DNS_LABEL.test(namespace) || namespace.length > 63) c.problem("namespace", `"${namespace}" is not a Kubernetes namespace name`, "lowercase letters, digits and -, at most 63");
-  return deploymentNamespace(deployment, namespace);
+  if (deployment.kind === "branch") {
+    if (c.isSet("namespace")) c.problem("namespace", "is set on a branch stack", "branch namespaces are always dagster-pr-<N>; unset it");
+    return deploymentNamespace(deployment, "");
+  }
+  const namespace = c.string("namespace") ?? prodNameBase(deployment.stack);
+  // Kubernetes: a namespace name is an RFC 1123 label (apimachinery validation.IsDNS1123Label).
+  if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
+    c.problem("namespace", `${excerpt(namespace)} is not a Kubernetes namespace name`, "lowercase letters, digits and -, starting and ending alphanumeric, at most 63");
+  } else if (RESERVED_NAMESPACES.includes(namespace) || namespace.startsWith("kube-")) {
+    c.problem("namespace", `"${namespace}" belongs to Kubernetes itself`, "the kube- prefix and default are reserved for the system; use a namespace of the platform's own, e.g. dagster");
+  } else if (/^dagster-pr-\d+$/.test(namespace)) {
+    c.problem("namespace", `"${namespace}" is a branch deployment's namespace`, "dagster-pr-<N> belongs to the pr-<N> stack; choose another name");
+  }
+  return namespace;
 }

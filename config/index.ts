@@ -37,9 +37,9 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
   const deployment = readDeployment(c);
   const namespace = readNamespace(c, deployment);
   const dagster = readDagster(c);
-  const { cloudSql, ...cloud } = readCloud(c, deployment);
-  const postgres = readPostgres(c, deployment, cloudSql);
   const ingress = readIngress(c, deployment);
+  const { cloudSql, ...cloud } = readCloud(c, deployment, ingress.mode === "internal" ? ingress.proxySubnetCidr : undefined);
+  const postgres = readPostgres(c, deployment, cloudSql, cloud.gcp?.project);
   const snowflake = readSnowflake(c, deployment);
   const branch = readBranch(c, deployment);
   const locations = readLocations(c, deployment, snowflake !== undefined, fileProblems);

@@ -1,21 +1,30 @@
 import * as pulumi from "@pulumi/pulumi";
+import { excerpt } from "../locations/problems";
 import { Deployment } from "../render/deployment";
+import { gcpNames } from "../render/gcpNames";
+import { sqlInstanceIdProblem, sqlTierProblem } from "./gcpRules";
 import { ConfigReader } from "./reader";
 import { PostgresConfig } from "./types";
 
 /** Dagster's storage: this stack's Cloud SQL, an external server, or a branch database. */
-export function readPostgres(c: ConfigReader, deployment: Deployment, cloudSql: boolean): PostgresConfig {
+export function readPostgres(c: ConfigReader, deployment: Deployment, cloudSql: boolean, project: string | undefined): PostgresConfig {
   if (deployment.kind === "branch") return { mode: "branch" };
   if (cloudSql) {
     const backupStart = c.string("cloudSqlBackupStart") ?? "02:00";
-    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(backupStart)) c.problem("cloudSqlBackupStart", `"${backupStart}" is not a time HH:MM`);
+    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(backupStart)) c.problem("cloudSqlBackupStart", `${excerpt(backupStart)} is not a time HH:MM (UTC, 24-hour)`);
+    const tier = c.string("cloudSqlTier") ?? "db-custom-1-3840";
+    const tierWhy = sqlTierProblem(tier);
+    if (tierWhy) c.problem("cloudSqlTier", `${excerpt(tier)}: ${tierWhy}`);
+    const instance = gcpNames(deployment, project ?? "").sqlInstance;
+    const instanceWhy = project && project !== "unset" ? sqlInstanceIdProblem(instance, project) : undefined;
+    if (instanceWhy) c.problem("(stack name)", `the Cloud SQL instance "${instance}" it derives is refused: ${instanceWhy}`);
     const deletionProtection = c.bool("cloudSqlDeletionProtection");
     if (!deletionProtection && deployment.stack === "prod") {
       c.problem("cloudSqlDeletionProtection", "is false on the prod stack", "prod run history is protected; keep it true");
     }
     return {
       mode: "cloudsql",
-      tier: c.string("cloudSqlTier") ?? "db-custom-1-3840",
+      tier,
       diskSizeGb: c.int("cloudSqlDiskGb"),
       availability: c.enumValue("cloudSqlAvailability"),
       backupStart,

@@ -66,7 +66,8 @@ export function urnOf(stack: string, project: string, parentUrn: string, type: s
   return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
-export function recordRegistration(req: RegisterResourceRequest, stack: string, project: string): RecordedResource {
+/** `wire`: the request's properties, decoded (`req.getObject().toJavaScript()`). */
+export function recordRegistration(req: RegisterResourceRequest, stack: string, project: string, wire: Record<string, unknown>): RecordedResource {
   const propertyDeps = new Set<string>();
   req.getPropertydependenciesMap().forEach((deps) => deps.getUrnsList().forEach((u) => propertyDeps.add(u)));
   const trigger = req.getReplacementTrigger()?.toJavaScript();
@@ -92,7 +93,7 @@ export function recordRegistration(req: RegisterResourceRequest, stack: string, 
     parentUrn: req.getParent(),
     custom: req.getCustom(),
     read: false,
-    inputs: (mask(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>),
+    inputs: mask(wire) as Record<string, unknown>,
     options,
   };
 }

@@ -4,6 +4,7 @@ import { ArtifactRegistry } from "../components/ArtifactRegistry";
 import { GkeAutopilotCluster } from "../components/GkeAutopilotCluster";
 import { Network } from "../components/Network";
 import { PlatformConfig } from "../config";
+import { gcpNames } from "../render/gcpNames";
 import { PROD_OUTPUTS, StackOutputs } from "./outputs";
 
 /** What everything else stands on: the GCP provider, the VPC, the cluster and how to reach it. */
@@ -13,7 +14,7 @@ export interface Cloud {
   network?: Network;
   /** Branch stacks: prod, read through a StackReference. */
   prod?: pulumi.StackReference;
-  /** The kubeconfig the Kubernetes provider uses; undefined means the ambient one. */
+  /** The kubeconfig the Kubernetes provider uses; undefined only when the stack chose the ambient one. */
   kubeconfig?: pulumi.Input<string>;
   kubeContext?: string;
   outputs: StackOutputs;
@@ -34,7 +35,7 @@ export function deployCloud(cfg: PlatformConfig): Cloud {
 
   let registry: ArtifactRegistry | undefined;
   if (cfg.registry && cfg.gcp) {
-    registry = new ArtifactRegistry("registry", { repositoryId: "dagster", project: cfg.gcp.project, region: cfg.gcp.region, ...cfg.registry }, onGcp);
+    registry = new ArtifactRegistry("registry", { repositoryId: gcpNames(cfg.deployment, cfg.gcp.project).registryId, project: cfg.gcp.project, region: cfg.gcp.region, ...cfg.registry }, onGcp);
     outputs.registryUrl = registry.url;
   }
 
@@ -54,7 +55,9 @@ export function deployCloud(cfg: PlatformConfig): Cloud {
 
   let kubeconfig: pulumi.Input<string> | undefined;
   let kubeContext: string | undefined;
-  if (cfg.cluster.mode === "create" && cfg.gcp && network?.subnetId) {
+  // Every mode names its kubeconfig; the ambient one only when the stack chose it (ambientKubeconfig).
+  if (cfg.cluster.mode === "create") {
+    if (!cfg.gcp || !network?.subnetId) throw new Error("a created cluster needs GCP and a created network (config/cloud.ts refuses anything else)");
     const cluster = new GkeAutopilotCluster(
       "cluster",
       {
@@ -72,9 +75,13 @@ export function deployCloud(cfg: PlatformConfig): Cloud {
     outputs.clusterName = cluster.cluster.name;
     outputs.clusterAccess = `gcloud container clusters get-credentials ${cfg.cluster.name} --region ${cfg.gcp.region} --project ${cfg.gcp.project}`;
   } else if (cfg.cluster.mode === "existing") {
-    kubeconfig = cfg.cluster.kubeconfig;
     kubeContext = cfg.cluster.context;
-  } else if (prod) {
+    if (!cfg.cluster.ambient) {
+      if (!cfg.cluster.kubeconfig) throw new Error("an existing cluster needs its kubeconfig (config/cloud.ts refuses anything else)");
+      kubeconfig = cfg.cluster.kubeconfig;
+    }
+  } else {
+    if (!prod) throw new Error("a branch deploys into the cluster of the stack it reads (config/branch.ts requires the reference)");
     kubeconfig = prod.requireOutput(PROD_OUTPUTS.kubeconfig) as pulumi.Output<string>;
   }
   if (kubeconfig !== undefined) outputs.kubeconfig = pulumi.secret(kubeconfig);

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BranchDatabase } from "../components/BranchDatabase";
 import { CloudSqlPostgres } from "../components/CloudSqlPostgres";
 import { PlatformConfig } from "../config";
+import { gcpNames } from "../render/gcpNames";
 import { PostgresConnection } from "../render/systemValues";
 import { Cloud } from "./cloud";
 import { PROD_OUTPUTS, StackOutputs } from "./outputs";
@@ -21,12 +22,12 @@ export function deployPostgres(cfg: PlatformConfig, cloud: Cloud): Postgres {
     const sql = new CloudSqlPostgres(
       "postgres",
       {
-        instanceName: `dagster-${d.stack}`,
+        instanceName: gcpNames(d, cfg.gcp.project).sqlInstance,
         region: cfg.gcp.region,
         network: cloud.network.networkId,
         ...pg,
         protect: true,
-        dependsOn: [cloud.network.privateServicesAccess],
+        dependsOn: cloud.network.privateServicesAccess ? [cloud.network.privateServicesAccess] : [],
       },
       cloud.onGcp,
     );

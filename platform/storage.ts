@@ -2,6 +2,7 @@ import { USER_CODE_SERVICE_ACCOUNT, systemObjectNames } from "../chart/names";
 import { DagsterIdentity } from "../components/DagsterIdentity";
 import { StorageBuckets } from "../components/StorageBuckets";
 import { PlatformConfig } from "../config";
+import { gcpNames } from "../render/gcpNames";
 import { Cloud } from "./cloud";
 import { StackOutputs } from "./outputs";
 
@@ -19,10 +20,11 @@ export function deployStorage(cfg: PlatformConfig, cloud: Cloud): Storage {
   if (!cfg.buckets || !cfg.gcp) return { outputs: {} };
   const d = cfg.deployment;
   const branch = d.kind === "branch";
+  const names = gcpNames(d, cfg.gcp.project);
   const buckets = new StorageBuckets(
     "buckets",
     {
-      prefix: branch ? `${cfg.gcp.project}-dagster-pr${d.pullRequest}` : `${cfg.gcp.project}-dagster`,
+      prefix: names.bucketPrefix,
       location: cfg.buckets.location,
       // A branch's logs matter for the life of a review, not for a month.
       computeLogRetentionDays: branch ? Math.min(cfg.buckets.computeLogRetentionDays, 7) : cfg.buckets.computeLogRetentionDays,
@@ -33,7 +35,7 @@ export function deployStorage(cfg: PlatformConfig, cloud: Cloud): Storage {
   const identity = new DagsterIdentity(
     "dagster-identity",
     {
-      accountId: branch ? `dagster-pr-${d.pullRequest}` : "dagster",
+      accountId: names.serviceAccountId,
       project: cfg.gcp.project,
       namespace: cfg.namespace,
       kubernetesServiceAccounts: [systemObjectNames().serviceAccount, USER_CODE_SERVICE_ACCOUNT],

@@ -17,8 +17,8 @@ class FakeClone extends pulumi.CustomResource {
   }
 }
 
-async function refused(stack: string, overrides: string[], pattern: RegExp): Promise<void> {
-  await assert.rejects(plan(stack, { overrides }), (e: unknown) => {
+async function refused(stack: string, overrides: string[], pattern: RegExp, secrets: string[] = []): Promise<void> {
+  await assert.rejects(plan(stack, { overrides, secrets }), (e: unknown) => {
     assert.ok(e instanceof OfflineRunError && e.cause instanceof InputError, String(e));
     assert.equal(e.registered.length, 0);
     assert.match(e.cause.message, pattern);
@@ -159,10 +159,10 @@ describe("branch deployments (pr-<N> stacks)", function () {
   });
 
   it("stack names: pr-4x and pr-042 are refused by name; a branch may not hold production credentials", async () => {
-    await refused("pr-4x", [], /the stack name "pr-4x" starts with "pr-" but is not pr-<N>/);
-    await refused("pr-042", [`commitSha=${SHA_A}`], /"pr-042"/);
+    await refused("pr-4x", [], /\(stack name\): the stack name "pr-4x" starts like a pull request's but is not exactly pr-<N>/);
+    await refused("pr-042", [`commitSha=${SHA_A}`], /the stack name "pr-042" starts like a pull request's/);
     await refused("pr-42", [], /commitSha: is not set/);
-    await refused("pr-42", [`commitSha=${SHA_A}`, "snowflakePrivateKey=-----BEGIN PRIVATE KEY-----", "snowflakeUser=DAGSTER_PROD"], /snowflakePrivateKey: is set on a branch stack.*\n.*snowflakeUser: is set on a branch stack/);
+    await refused("pr-42", [`commitSha=${SHA_A}`, "snowflakeUser=DAGSTER_PROD"], /snowflakePrivateKey: is set on a branch stack.*\n.*snowflakeUser: is set on a branch stack/, ["snowflakePrivateKey=-----BEGIN PRIVATE KEY-----"]);
     await refused("pr-42", [`commitSha=${SHA_A}`, "snowflakeProductionDatabase=prod; DROP DATABASE X"], /not an unquoted uppercase Snowflake identifier/);
   });
 

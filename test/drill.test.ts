@@ -17,7 +17,7 @@ const SETTINGS: DrillSettings = {
   namespace: "dagster-drill",
 };
 const CONFIG_KEYS =
-  "dagster-platform:clusterMode,dagster-platform:cloudSql,dagster-platform:buckets,dagster-platform:registry,dagster-platform:snowflake,dagster-platform:namespace,dagster-platform:workspaceRollout,dagster-platform:postgresHost,dagster-platform:postgresPassword(secret),dagster-platform:postgresUser,dagster-platform:postgresDatabase,dagster-platform:kubeContext";
+  "dagster-platform:environment,dagster-platform:clusterMode,dagster-platform:cloudSql,dagster-platform:buckets,dagster-platform:registry,dagster-platform:snowflake,dagster-platform:namespace,dagster-platform:workspaceRollout,dagster-platform:postgresHost,dagster-platform:postgresPassword(secret),dagster-platform:postgresUser,dagster-platform:postgresDatabase,dagster-platform:ambientKubeconfig,dagster-platform:kubeContext";
 
 describe("dr:drill (fake pulumi CLI)", function () {
   this.timeout(30000);
@@ -116,8 +116,10 @@ describe("dr:drill (fake pulumi CLI)", function () {
 describe("dr:drill configuration", function () {
   this.timeout(60000);
   it("is a stack the program accepts: existing cluster, external Postgres, nothing in GCP or Snowflake, with a verification Job", async () => {
-    const overrides = Object.entries(drillConfig({ ...SETTINGS, kubeContext: undefined })).map(([k, v]) => `${k}=${v.value}`);
-    const plan = await planStack({ projectDir: PROJECT_DIR, stack: "drill-test", overrides });
+    const config = Object.entries(drillConfig({ ...SETTINGS, kubeContext: undefined }));
+    const overrides = config.filter(([, v]) => !v.secret).map(([k, v]) => `${k}=${v.value}`);
+    const secrets = config.filter(([, v]) => v.secret).map(([k, v]) => `${k}=${v.value}`);
+    const plan = await planStack({ projectDir: PROJECT_DIR, stack: "drill-test", overrides, secrets });
     const types = new Set(plan.resources.map((r) => r.type));
     assert.ok(types.has("kubernetes:batch/v1:Job"), "the verification Job is planned");
     assert.ok(![...types].some((t) => t.startsWith("gcp:") || t.startsWith("snowflake:")), `no GCP or Snowflake resources: ${[...types].join(", ")}`);

@@ -12,7 +12,7 @@ describe("GCP platform (prod stack)", function () {
   let existing: Plan;
   before(async () => {
     prod = await plan("prod");
-    existing = await plan("prod", { overrides: ["clusterMode=existing", "kubeconfig=apiVersion: v1", "network=existing", "networkName=shared-vpc"] });
+    existing = await plan("prod", { overrides: ["clusterMode=existing", "network=existing", "networkName=shared-vpc"], secrets: ["kubeconfig=apiVersion: v1"] });
   });
 
   it("creates a GKE Autopilot cluster with Workload Identity and a release channel", () => {

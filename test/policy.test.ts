@@ -596,7 +596,8 @@ describe("policy: the program's real plans pass every rule", function () {
     plans["prod-iap"] = await planStack({
       projectDir,
       stack: "prod",
-      overrides: ["ingress=iap", "ingressHost=dagster.example.com", "iapOAuthClientId=client.apps.googleusercontent.com", "iapOAuthClientSecret=not-a-real-secret"],
+      overrides: ["ingress=iap", "ingressHost=dagster.example.com", "iapOAuthClientId=client.apps.googleusercontent.com"],
+      secrets: ["iapOAuthClientSecret=not-a-real-secret"],
     });
   });
 
