@@ -1,4 +1,4 @@
-import { DNS1035_LABEL, LOCATION_NAME_MAX, userCodeReleaseName } from "../chart/names";
+import { DNS1035_LABEL, LOCATION_NAME_MAX } from "../chart/names";
 import { readAttribute, readImage, readPort, readPullPolicy, readTarget, readWorkingDirectory } from "./fields";
 import { readGit } from "./git";
 import { isSubdomainName } from "./kubernetes";
@@ -44,7 +44,7 @@ export function nameProblems(name: string, file: string, ctx: ValidationContext)
     );
   }
   if (ctx.reservedServiceNames.has(name)) {
-    at(`the location name "${name}" is the name of a Service the platform creates in the namespace (${userCodeReleaseName(name)} would collide with it)`, "rename the file");
+    at(`the location name "${name}" is the name of a Service the platform creates in the namespace; the location's own Service would collide with it`, "rename the file");
   }
   return problems;
 }

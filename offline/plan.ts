@@ -78,7 +78,7 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
     },
   };
   const indexPath = require.resolve(path.join(opts.projectDir, "index.ts"));
-  const run = await runOffline({
+  const planned = runOffline({
     project: assembled.project,
     stack: opts.stack,
     config: assembled.values,
@@ -90,6 +90,8 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
       return require(indexPath);
     },
   });
+  // A failed plan of the referenced stack fails this one at once: the reference would never resolve.
+  const run = answer ? await Promise.race([planned, answer.then(() => planned)]) : await planned;
 
   const nameByUrn = new Map(run.resources.map((r) => [r.urn, r.name]));
   const resources: PlanEntry[] = run.resources

@@ -87,7 +87,7 @@ describe("repos/ validation", () => {
     assert.equal(userCodeObjectNames(name).release.length, 53);
   });
   it("a name that collides with a system Service", () => {
-    assert.match(run({ "dagster-dagster-webserver.yaml": GOOD }).messages.join(), /Service the Dagster system release creates/);
+    assert.match(run({ "dagster-dagster-webserver.yaml": GOOD }).messages.join(), /the location name "dagster-dagster-webserver" is the name of a Service the platform creates in the namespace; the location's own Service would collide with it/);
   });
   it("two files that resolve to the same name", () => {
     const { messages, locations } = run({ "etl.yaml": GOOD, "etl.yml": GOOD });
