@@ -166,3 +166,22 @@ describe("the README's example location", () => {
     assert.equal(result.locations[0].git?.sha?.length, 40);
   });
 });
+
+describe("npm run plan: repos/ that reaches out of itself", () => {
+  it("npm run plan with a link to /proc/self/environ prints no part of the environment", () => {
+    const repos = tmp("repos-environ-");
+    fs.symlinkSync("/proc/self/environ", path.join(repos, "etl.yaml"));
+    fs.symlinkSync("/proc/self/environ", path.join(repos, "env.txt"));
+    const out = path.join(tmp("plan-environ-"), "plan");
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", "--stack", "prod", "--out", out, "--repos", repos], {
+      cwd: PROJECT_DIR,
+      encoding: "utf8",
+      env: { ...process.env, PLAN_TEST_MARKER: "ENVIRONMENT-MARKER-7c2e" },
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.ok(!(r.stdout + r.stderr).includes("ENVIRONMENT-MARKER-7c2e"), "the environment is not printed");
+    assert.match(r.stderr, /etl\.yaml: \(file\): is a symbolic link out of the folder/);
+    assert.match(r.stderr, /env\.txt: \(file\): is not a code-location file/);
+    assert.ok(!fs.existsSync(path.join(out, "resources.json")));
+  });
+});
