@@ -117,7 +117,8 @@ describe("branch deployments (pr-<N> stacks)", function () {
       assert.equal(d.env.DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT, "1");
       assert.equal(d.env.DAGSTER_CLOUD_PULL_REQUEST_ID, "42");
       assert.equal(d.env.DAGSTER_CLOUD_DEPLOYMENT_NAME, "pr-42");
-      assert.ok(d.env.DAGSTER_CLOUD_GIT_BRANCH === "feature/better-attribution" || d.env.DAGSTER_CLOUD_GIT_BRANCH === "main");
+      // A location's own git metadata wins (marketing-etl's file says main); without it, the pull request's branch.
+      assert.equal(d.env.DAGSTER_CLOUD_GIT_BRANCH, loc.name === "marketing-etl" ? "main" : "feature/better-attribution", loc.name);
       assert.match(String(d.env.DAGSTER_CLOUD_GIT_SHA), /^[0-9a-f]{40}$/);
       assert.equal(d.env.SNOWFLAKE_DATABASE, "PRODUCTION_CLONE_42");
       assert.deepEqual(d.envSecrets[0], { name: "dagster-snowflake" });

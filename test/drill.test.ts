@@ -85,9 +85,9 @@ describe("dr:drill (fake pulumi CLI)", function () {
   });
 
   it("never touches prod, a branch stack, or an existing stack", async () => {
-    for (const stack of ["prod", "pr-3", "pr-x"]) {
-      await assert.rejects(runDrill(await deps(), { ...SETTINGS, stack }), /never runs on prod|branch-deployment name/);
-    }
+    await assert.rejects(runDrill(await deps(), { ...SETTINGS, stack: "prod" }), /the drill never runs on prod/);
+    for (const stack of ["pr-3", "pr-x", "PR-3"]) await assert.rejects(runDrill(await deps(), { ...SETTINGS, stack }), new RegExp(`"${stack}" is a branch-deployment name \\(pr-…\\) or reserved`));
+    await assert.rejects(runDrill(await deps(), { ...SETTINGS, stack: "preview" }), /the drill never runs on the preview stack/);
     assert.deepEqual(fake.calls(), []);
     fake.setState({ stacks: { "drill-old": FakePulumi.stack() } });
     await assert.rejects(runDrill(await deps(), { ...SETTINGS, stack: "drill-old" }), /already exists: a drill starts from empty state/);

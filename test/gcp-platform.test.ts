@@ -84,7 +84,8 @@ describe("GCP platform (prod stack)", function () {
       ["acme-data-prod-dagster-defs-state", "roles/storage.objectAdmin", "serviceAccount:dagster@acme-data-prod.iam.gserviceaccount.com"],
     ]);
     const projectRoles = ofType(prod, "gcp:projects/iAMMember:IAMMember");
-    assert.ok(projectRoles.every((r) => String(r.inputs.member).includes("cluster-nodes") || String(r.inputs.member).includes("dagster-nodes")), "project roles only for the GKE node account");
+    assert.ok(projectRoles.length > 0);
+    assert.ok(projectRoles.every((r) => r.inputs.member === "serviceAccount:dagster-nodes@acme-data-prod.iam.gserviceaccount.com"), "project roles only for the GKE node account");
     assert.ok(projectRoles.every((r) => !String(r.inputs.member).startsWith("serviceAccount:dagster@")));
   });
 
