@@ -40,7 +40,7 @@ export interface RecordedResource {
   options: ResourceOptionsRecord;
 }
 
-/** Replaces secrets by a mark and resource references by their names, recursively. */
+/** Replaces secrets by a mark and resource references by their names, recursively, keys sorted. */
 export function mask(value: unknown): unknown {
   if (value === UNKNOWN) return "[unknown]";
   if (Array.isArray(value)) return value.map(mask);
@@ -48,8 +48,9 @@ export function mask(value: unknown): unknown {
     const obj = value as Record<string, unknown>;
     if (obj[SIG_KEY] === SECRET_SIG) return SECRET_MARK;
     if (obj[SIG_KEY] === RESOURCE_SIG) return nameOfUrn(String(obj.urn));
+    // Keys sorted, as a protobuf Struct would give them back: plans are byte-stable.
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(obj)) out[k] = mask(v);
+    for (const k of Object.keys(obj).sort()) out[k] = mask(obj[k]);
     return out;
   }
   return value;

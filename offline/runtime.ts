@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Result } from "@pulumi/pulumi/proto/resource_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { RegisterResourceOutputsRequest, RegisterResourceRequest, ReadResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
 import { ComputedContext, STACK_REFERENCE, computedId, computedOutputs, stackReferenceState } from "./computed";
 import { RecordedResource, mask, recordOutputs, recordRead, recordRegistration, urnOf } from "./record";
@@ -48,6 +49,23 @@ function unwrapSecrets(value: unknown): unknown {
     return copy ?? obj;
   }
   return value;
+}
+
+/**
+ * A Struct that keeps the plain object it was made from. Under the mock monitor a request never
+ * leaves the process, yet the SDK encodes every resource's properties to protobuf and the monitor
+ * decodes them again: with this, `toJavaScript()` returns the object the SDK encoded, and the
+ * encoding is skipped. (google-protobuf keeps a set wrapper field and hands the same instance
+ * back from the getter, so `req.getObject()` is this.)
+ */
+class PlainStruct extends Struct {
+  constructor(private readonly plain: ReturnType<Struct["toJavaScript"]>) {
+    super();
+  }
+
+  override toJavaScript(): ReturnType<Struct["toJavaScript"]> {
+    return this.plain;
+  }
 }
 
 /** The part of a RegisterResourceResponse the SDK reads (runtime/resource.js, `registerResource`). */
@@ -165,9 +183,11 @@ export async function runOffline(args: {
   const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
   const callsites = resourceClass.callsites;
   const debuggablePromise = debuggable.debuggablePromise;
+  const fromJavaScript = Struct.fromJavaScript;
   Error.stackTraceLimit = 0;
   resourceClass.callsites = () => [];
   debuggable.debuggablePromise = (p) => p;
+  Struct.fromJavaScript = (plain) => new PlainStruct(plain);
   try {
     await pulumi.runtime.runInPulumiStack(async () => args.program());
   } catch (e) {
@@ -178,6 +198,7 @@ export async function runOffline(args: {
     Error.stackTraceLimit = stackTraceLimit;
     resourceClass.callsites = callsites;
     debuggable.debuggablePromise = debuggablePromise;
+    Struct.fromJavaScript = fromJavaScript;
   }
   return {
     invokes,
