@@ -2,7 +2,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "bin/**", "**/*.d.ts"] },
+  { ignores: ["node_modules/**", "bin/**", ".cache/**", "**/*.d.ts"] },
   ...tseslint.configs.recommended,
   {
     rules: {

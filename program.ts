@@ -19,7 +19,7 @@ export { PREVIEW_OUTPUTS } from "./platform/outputs";
  * The program: every resource of one stack, from a validated configuration, in the order they
  * stand on each other. Returns the stack outputs.
  */
-export function deployPlatform(cfg: PlatformConfig): StackOutputs {
+export async function deployPlatform(cfg: PlatformConfig): Promise<StackOutputs> {
   const cloud = deployCloud(cfg);
   // ConfigMaps must be edited in place, not replaced: the running webserver and daemon mount the
   // workspace ConfigMap, and a replacement would delete it under them.
@@ -36,7 +36,7 @@ export function deployPlatform(cfg: PlatformConfig): StackOutputs {
   const storage = deployStorage(cfg, cloud);
   const snowflake = deploySnowflake(cfg, namespace, kubernetes);
   const branchObjects = deployBranchObjects(cfg, cloud.preview, namespace, kubernetes);
-  const dagster = deployDagster(cfg, {
+  const dagster = await deployDagster(cfg, {
     namespace,
     kubernetes,
     postgres: postgres.connection,

@@ -92,13 +92,20 @@ export function systemObjectNames(release = SYSTEM_RELEASE) {
   };
 }
 
+/** A headless Service over the webserver pods (the verification Job's): its DNS name resolves to every replica. */
+export const WEBSERVER_PEERS_SERVICE = "dagster-webserver-pods";
+
+/** Services the program itself creates in the namespace, besides the charts'. */
+export const PROGRAM_SERVICE_NAMES: readonly string[] = [WEBSERVER_PEERS_SERVICE];
+
 /**
- * Service names the system chart may create in the namespace. A location Service with one of
- * these names would collide with the system release.
+ * Service names the system chart may create in the namespace, and the program's own. A location
+ * Service with one of these names would collide with them.
  */
 export function reservedServiceNames(release = SYSTEM_RELEASE): string[] {
   const sys = systemObjectNames(release);
   return [
+    ...PROGRAM_SERVICE_NAMES,
     sys.webserverService,
     sys.webserverReadOnlyService,
     trunc63(`${release}-postgresql`),

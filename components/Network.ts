@@ -30,7 +30,12 @@ export class Network extends pulumi.ComponentResource {
   readonly networkId: pulumi.Output<string>;
   readonly networkName: pulumi.Output<string>;
   readonly subnetId?: pulumi.Output<string>;
-  /** Cloud SQL must wait for the peering, or it cannot take a private IP. */
+  /**
+   * Cloud SQL must wait for the peering, or it cannot take a private IP. Only a created VPC gets
+   * one: an existing VPC's private services access is taken as given (a VPC has one connection
+   * to servicenetworking; creating a second fails, and changing its ranges would cut off the
+   * instances already using it).
+   */
   readonly privateServicesAccess?: gcp.servicenetworking.Connection;
   /** The addresses everything in the VPC reaches the internet from (create mode). */
   readonly natEgressIps?: pulumi.Output<string[]>;
@@ -93,7 +98,7 @@ export class Network extends pulumi.ComponentResource {
       this.networkName = pulumi.output(args.name);
     }
     this.networkId = network;
-    if (args.privateServicesAccess) {
+    if (args.mode === "create" && args.privateServicesAccess) {
       const range = new gcp.compute.GlobalAddress(
         `${name}-private-services`,
         { name: `${args.name}-private-services`, purpose: "VPC_PEERING", addressType: "INTERNAL", prefixLength: 20, network },

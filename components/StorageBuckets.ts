@@ -1,5 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { BUCKET_SUFFIXES } from "../render/gcpNames";
 import { COMPONENT_PREFIX } from "./labels";
 
 export interface StorageBucketsArgs {
@@ -32,7 +33,7 @@ export class StorageBuckets extends pulumi.ComponentResource {
       `${name}-compute-logs`,
       {
         ...common,
-        name: `${args.prefix}-compute-logs`,
+        name: `${args.prefix}-${BUCKET_SUFFIXES.computeLogs}`,
         versioning: { enabled: false },
         lifecycleRules: [{ action: { type: "Delete" }, condition: { age: args.computeLogRetentionDays } }],
       },
@@ -42,7 +43,7 @@ export class StorageBuckets extends pulumi.ComponentResource {
       `${name}-defs-state`,
       {
         ...common,
-        name: `${args.prefix}-defs-state`,
+        name: `${args.prefix}-${BUCKET_SUFFIXES.defsState}`,
         versioning: { enabled: true },
         lifecycleRules: [{ action: { type: "Delete" }, condition: { numNewerVersions: 10, withState: "ARCHIVED" } }],
       },

@@ -1,4 +1,5 @@
-import { parseQuantity } from "../locations/kubernetes";
+import { quantityNumber } from "../locations/quantity";
+import { excerpt } from "../locations/problems";
 import { Deployment } from "../render/deployment";
 import { readBranchObjectNames } from "./branchObjects";
 import { STACK_REF } from "./formats";
@@ -14,9 +15,9 @@ export function readBranch(c: ConfigReader, deployment: Deployment): BranchConfi
   }
   const previewStack = c.required("previewStack", "a branch stack reads its cluster and branch-safe values from the preview stack");
   if (previewStack !== undefined && !STACK_REF.test(previewStack)) {
-    c.problem("previewStack", `"${previewStack}" is not a stack reference`, "org/project/stack, e.g. organization/dagster-platform/preview on a gs:// backend");
+    c.problem("previewStack", `${excerpt(previewStack)} is not a stack reference`, "org/project/stack, e.g. organization/dagster-platform/preview on a gs:// backend");
   } else if (previewStack !== undefined && previewStack.split("/")[2] !== "preview") {
-    c.problem("previewStack", `"${previewStack}" is not the preview stack`, "a branch reads only the stack named preview; never prod");
+    c.problem("previewStack", `${excerpt(previewStack)} is not the preview stack`, "a branch reads only the stack named preview; never prod");
   }
   return { previewStack: previewStack ?? "", recloneOnDeploy: c.bool("recloneOnDeploy"), objects: readBranchObjectNames(c), limits: readBranchLimits(c) };
 }
@@ -33,7 +34,7 @@ export function readBranchLimits(c: ConfigReader): BranchLimits {
 /** A Kubernetes quantity of at least `min` (a branch's fixed pods alone need about that much). */
 function quantity(c: ConfigReader, key: ConfigKey, min: number, example: string): string {
   const raw = (c.string(key) ?? "").trim();
-  const value = parseQuantity(raw);
-  if (value === undefined || value < min) c.problem(key, `"${raw}" is not a Kubernetes quantity of at least ${min === 1 ? "1" : "1Gi"}`, example);
+  const value = quantityNumber(raw);
+  if (value === undefined || value < min) c.problem(key, `${excerpt(raw)} is not a Kubernetes quantity of at least ${min === 1 ? "1" : "1Gi"}`, example);
   return raw;
 }

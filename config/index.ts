@@ -5,7 +5,7 @@
  */
 import { InputError, Problem } from "../locations/problems";
 import { notePlaceholders, offlinePlanEnabled } from "../offline/mode";
-import { parseQuantity } from "../locations/kubernetes";
+import { quantityNumber } from "../locations/quantity";
 import { CodeLocation, ResourceRequirements } from "../locations/types";
 import { BranchWorkload, quotaShortfall } from "../render/branchNamespace";
 import { BRANCH_SIZE, PROD_SIZE } from "../render/resources";
@@ -42,17 +42,18 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
   const deployment = readDeployment(c);
   const namespace = readNamespace(c, deployment);
   const dagster = readDagster(c);
-  const { cloudSql, ...cloud } = readCloud(c, deployment);
-  const postgres = readPostgres(c, deployment, cloudSql);
-  const preview = readPreview(c, deployment, cloud.gcp);
+  const isPreview = deployment.kind === "preview";
   // The preview stack runs no Dagster: no webserver to expose, no locations, no Snowflake.
-  const ingress = preview ? ({ mode: "none" } as const) : readIngress(c, deployment);
-  const snowflake = preview ? undefined : readSnowflake(c, deployment);
+  const ingress = isPreview ? ({ mode: "none" } as const) : readIngress(c, deployment);
+  const { cloudSql, ...cloud } = readCloud(c, deployment, ingress.mode === "internal" ? ingress.proxySubnetCidr : undefined);
+  const postgres = readPostgres(c, deployment, cloudSql, cloud.gcp?.project);
+  const preview = readPreview(c, deployment, cloud.gcp);
+  const snowflake = isPreview ? undefined : readSnowflake(c, deployment);
   const branch = readBranch(c, deployment);
   const locations = preview ? [] : readLocations(c, deployment, snowflake !== undefined, fileProblems);
   if (branch && fileProblems.length === 0) {
     fileProblems.push(...unprovidedReferences(locations, branch.objects));
-    const shortfall = quotaShortfall(branch.limits, branchWorkload(locations), parseQuantity);
+    const shortfall = quotaShortfall(branch.limits, branchWorkload(locations), quantityNumber);
     if (shortfall) c.problem("branchCpuQuota", shortfall, "raise branchCpuQuota/branchMemoryQuota in Pulumi.yaml (the preview stack enforces the same figures), lower branchMaxConcurrentRuns, or run fewer locations (branchLocations)");
   }
   const all = [...c.problems, ...fileProblems];

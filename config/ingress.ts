@@ -1,6 +1,8 @@
+import { excerpt } from "../locations/problems";
 import * as pulumi from "@pulumi/pulumi";
 import { Deployment } from "../render/deployment";
-import { HOST, cidrProblem } from "./formats";
+import { rangeProblem } from "./cidr";
+import { HOST } from "./formats";
 import { ConfigReader } from "./reader";
 import { IngressConfig } from "./types";
 
@@ -20,7 +22,7 @@ export function readIngress(c: ConfigReader, deployment: Deployment): IngressCon
     return { mode, host, oauthClientId, oauthClientSecret };
   }
   const proxySubnetCidr = c.string("proxySubnetCidr") ?? "";
-  const err = cidrProblem(proxySubnetCidr);
+  const err = rangeProblem(proxySubnetCidr);
   if (err) c.problem("proxySubnetCidr", err);
   return { mode, host, proxySubnetCidr };
 }
@@ -34,6 +36,6 @@ function readHost(c: ConfigReader, deployment: Deployment, mode: string): string
   } else {
     host = c.required("ingressHost", `ingress is ${mode}, so the webserver needs a host name`);
   }
-  if (host !== undefined && !HOST.test(host)) c.problem(deployment.kind === "branch" ? "ingressBranchDomain" : "ingressHost", `"${host}" is not a DNS host name`);
+  if (host !== undefined && !HOST.test(host)) c.problem(deployment.kind === "branch" ? "ingressBranchDomain" : "ingressHost", `${excerpt(host)} is not a DNS host name`);
   return host ?? "";
 }

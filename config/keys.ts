@@ -12,10 +12,13 @@ export type KeySpec =
 export const CONFIG_NAMESPACE = "dagster-platform";
 
 export const CONFIG_KEYS = {
+  // The deployment
+  environment: { type: "string", doc: "`production` declares a stack other than prod, preview and pr-<N> production-like (its own names, dagster-<stack>); any other stack name is refused." },
+
   // Dagster and Helm
   chartVersion: { type: "string", doc: "Dagster Helm chart version (= dagster version) for the system and every code location." },
   chartRepository: { type: "string", default: "https://dagster-io.github.io/helm", doc: "Helm repository of the dagster charts." },
-  namespace: { type: "string", default: "dagster", doc: "Kubernetes namespace of the prod deployment (branches always use dagster-pr-<N>)." },
+  namespace: { type: "string", doc: "Kubernetes namespace of a prod-like deployment. Default dagster (prod), dagster-<stack> (other production-like stacks); branches always use dagster-pr-<N>." },
   reposDir: { type: "string", default: "repos", doc: "Folder of code-location files, relative to the project." },
   workspaceRollout: { type: "enum", values: ["reload", "restart"], default: "reload", doc: "reload: no restarts, verified by a Job; restart: roll webserver and daemon on workspace changes." },
   systemImage: { type: "string", doc: "Webserver/daemon image (pinned). Default docker.io/dagster/dagster-celery-k8s:<chartVersion>." },
@@ -24,14 +27,15 @@ export const CONFIG_KEYS = {
 
   // Cluster
   clusterMode: { type: "enum", values: ["create", "existing"], default: "existing", doc: "create: a GKE Autopilot cluster; existing: the cluster of `kubeconfig`." },
-  clusterName: { type: "string", default: "dagster", doc: "Name of the GKE cluster (create mode)." },
+  clusterName: { type: "string", doc: "Name of the GKE cluster (create mode). Default dagster (prod), dagster-<stack> (other production-like stacks)." },
   clusterReleaseChannel: { type: "enum", values: ["RAPID", "REGULAR", "STABLE"], default: "REGULAR", doc: "GKE release channel (create mode)." },
-  kubeconfig: { type: "string", secret: true, doc: "Kubeconfig of the existing cluster (existing mode). Unset: the ambient kubeconfig." },
+  kubeconfig: { type: "string", secret: true, doc: "Kubeconfig of the existing cluster (existing mode). Required unless ambientKubeconfig is true." },
+  ambientKubeconfig: { type: "bool", default: false, doc: "Existing mode without `kubeconfig`: deploy into the cluster of whoever runs pulumi's current kubeconfig context. Never for branches or create mode." },
   kubeContext: { type: "string", doc: "Context to use from the kubeconfig (existing mode)." },
 
   // Network
   network: { type: "enum", values: ["create", "existing"], default: "create", doc: "create a VPC with private services access, or use `networkName`." },
-  networkName: { type: "string", default: "dagster", doc: "VPC name (created, or the existing one)." },
+  networkName: { type: "string", doc: "VPC name (created, or the existing one). Default dagster (prod), dagster-<stack> (other production-like stacks)." },
   subnetCidr: { type: "string", default: "10.10.0.0/20", doc: "Primary range of the cluster subnet." },
   natAddresses: { type: "int", default: 1, min: 1, max: 16, doc: "Static external addresses Cloud NAT sends from (network create): the stack's fixed egress IPs, output natEgressIps, for allow-lists such as a Snowflake network policy." },
   podsCidr: { type: "string", default: "10.16.0.0/14", doc: "Secondary range for pods." },

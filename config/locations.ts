@@ -1,3 +1,4 @@
+import { excerpt } from "../locations/problems";
 import * as path from "path";
 import { reservedServiceNames } from "../chart/names";
 import { parseLocations, readLocationFiles } from "../locations/load";
@@ -33,7 +34,7 @@ export function readLocations(c: ConfigReader, deployment: Deployment, snowflake
   for (const w of wanted) {
     if (known.includes(w)) continue;
     const guess = didYouMean(w, known);
-    c.problem("branchLocations", `"${w}" is not a location in ${reposDir}/`, guess ? `did you mean "${guess}"?` : `known: ${known.join(", ") || "none"}`);
+    c.problem("branchLocations", `${excerpt(w)} is not a location in ${reposDir}/`, guess ? `did you mean "${guess}"?` : `known: ${known.join(", ") || "none"}`);
   }
   return parsed.locations.filter((l) => wanted.includes(l.name));
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Problem } from "../locations/problems";
+import { Problem, excerpt } from "../locations/problems";
 import { didYouMean } from "../locations/suggest";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigKey, KeySpec, SECRET_CONFIG_KEYS } from "./keys";
 import { RawConfig } from "./types";
@@ -48,7 +48,7 @@ export class ConfigReader {
   }
 
   problem(key: string, message: string, hint?: string): void {
-    this.problems.push({ source: this.source, field: key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`, message, hint });
+    this.problems.push({ source: this.source, field: key.includes(":") || key.startsWith("(") ? key : `${CONFIG_NAMESPACE}:${key}`, message, hint });
   }
 
   isSet(key: ConfigKey): boolean {
@@ -62,7 +62,7 @@ export class ConfigReader {
       const key = full.slice(CONFIG_NAMESPACE.length + 1);
       if (known.includes(key)) continue;
       const guess = didYouMean(key, known);
-      this.problem(full, `unknown config key "${key}"`, guess ? `did you mean "${guess}"?` : "see docs/configuration.md for the keys");
+      this.problem(full, `unknown config key ${excerpt(key)}`, guess ? `did you mean "${guess}"?` : "see docs/configuration.md for the keys");
     }
   }
 
@@ -127,7 +127,7 @@ export class ConfigReader {
     if (v === undefined) return fallback;
     const n = Number(v);
     if (!/^-?\d+$/.test(v.trim()) || n < spec.min || n > spec.max) {
-      this.problem(key, `"${v}" is not a whole number between ${spec.min} and ${spec.max}`);
+      this.problem(key, `${excerpt(v)} is not a whole number between ${spec.min} and ${spec.max}`);
       return fallback;
     }
     return n;
@@ -138,7 +138,7 @@ export class ConfigReader {
     const v = this.raw.values[this.fq(key)];
     if (v === undefined) return spec.default;
     if (v === "true" || v === "false") return v === "true";
-    this.problem(key, `"${v}" is not a boolean`, "use true or false");
+    this.problem(key, `${excerpt(v)} is not a boolean`, "use true or false");
     return spec.default;
   }
 
@@ -148,7 +148,7 @@ export class ConfigReader {
     if (v === undefined) return spec.default as T;
     if (spec.values.includes(v)) return v as T;
     const guess = didYouMean(v, spec.values);
-    this.problem(key, `"${v}" is not one of ${spec.values.join(", ")}`, guess ? `did you mean "${guess}"?` : undefined);
+    this.problem(key, `${excerpt(v)} is not one of ${spec.values.join(", ")}`, guess ? `did you mean "${guess}"?` : undefined);
     return spec.default as T;
   }
 

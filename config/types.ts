@@ -37,7 +37,9 @@ export interface PlatformConfig {
 
 export type ClusterConfig =
   | { mode: "create"; name: string; releaseChannel: string }
-  | { mode: "existing"; kubeconfig?: pulumi.Output<string>; context?: string }
+  /** `ambient`: the deployer's current kubeconfig context, chosen explicitly (ambientKubeconfig). */
+  | { mode: "existing"; ambient: false; kubeconfig?: pulumi.Output<string>; context?: string }
+  | { mode: "existing"; ambient: true; context?: string }
   /** Branch stacks deploy into the preview stack's cluster, with the kubeconfig it exports. */
   | { mode: "preview" };
 

@@ -44,12 +44,16 @@ export function defaultDrillStack(now: Date): string {
 export function checkDrillStack(name: string): void {
   if (!/^[A-Za-z0-9][-A-Za-z0-9_.]{0,99}$/.test(name)) throw new Error(`"${name}" is not a stack name`);
   if (name === "prod") throw new Error("the drill never runs on prod: it destroys its stack at the end");
-  if (classifyStack(name).kind !== "prod") throw new Error(`"${name}" is a branch-deployment name (pr-…): pick another, e.g. drill-<timestamp>`);
+  const kind = classifyStack(name).kind;
+  if (kind === "preview") throw new Error("the drill never runs on the preview stack: it destroys its stack at the end");
+  if (kind !== "other") throw new Error(`"${name}" is a branch-deployment name (pr-…) or reserved: pick another, e.g. drill-<timestamp>`);
 }
 
 export function drillConfig(s: DrillSettings): ConfigMap {
   const k = (key: string) => `${CONFIG_NAMESPACE}:${key}`;
   const config: ConfigMap = {
+    // A drill stack is a production-like deployment of its own (the program refuses unknown names).
+    [k("environment")]: { value: "production" },
     [k("clusterMode")]: { value: "existing" },
     [k("cloudSql")]: { value: "false" },
     [k("buckets")]: { value: "false" },
@@ -65,6 +69,8 @@ export function drillConfig(s: DrillSettings): ConfigMap {
   if (s.postgres.user) config[k("postgresUser")] = { value: s.postgres.user };
   if (s.postgres.database) config[k("postgresDatabase")] = { value: s.postgres.database };
   if (s.kubeconfig) config[k("kubeconfig")] = { value: s.kubeconfig, secret: true };
+  // Without a kubeconfig the drill deploys into the operator's current context, which must be said.
+  else config[k("ambientKubeconfig")] = { value: "true" };
   if (s.kubeContext) config[k("kubeContext")] = { value: s.kubeContext };
   return config;
 }

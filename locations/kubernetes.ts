@@ -1,49 +1,67 @@
-/** Syntax rules of Kubernetes fields that code-location files may set. */
+/**
+ * Kubernetes' own validation rules for the fields a code-location file sets, written out from
+ * k8s.io/apimachinery/pkg/util/validation/validation.go (names, label keys and values) and
+ * k8s.io/apimachinery/pkg/api/validation/objectmeta.go (annotation sizes). Each returns why a
+ * value breaks the rule, or undefined.
+ */
 
-const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
+import { excerpt } from "./problems";
+
+/** `qualifiedNameFmt`: alphanumeric at both ends, `-`, `_` and `.` between. */
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+/** RFC 1123 subdomain (IsDNS1123Subdomain). */
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const LABEL_VALUE_MAX = 63;
+export const QUALIFIED_NAME_MAX = 63;
+export const SUBDOMAIN_MAX = 253;
+/** TotalAnnotationSizeLimitB: the keys and values of an object's annotations, in bytes. */
+export const ANNOTATIONS_TOTAL_MAX = 256 * 1024;
 
-/** Why a label or annotation key is invalid, or undefined if it is valid. */
+/** IsQualifiedName: `[prefix/]name`, one slash at most, the prefix a DNS subdomain, the name at most 63. */
 export function qualifiedNameError(key: string): string | undefined {
-  const slash = key.lastIndexOf("/");
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !SUBDOMAIN.test(prefix))) {
-    return `the prefix "${prefix}" must be a DNS subdomain (lowercase, at most 253 characters)`;
+  const parts = key.split("/");
+  if (parts.length > 2) return `the key ${excerpt(key)} has ${parts.length - 1} slashes; a Kubernetes key is [prefix/]name with at most one`;
+  const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+  if (prefix !== undefined && (prefix.length === 0 || prefix.length > SUBDOMAIN_MAX || !SUBDOMAIN.test(prefix))) {
+    return `the prefix ${excerpt(prefix)} must be a DNS subdomain (lowercase, at most ${SUBDOMAIN_MAX} characters)`;
   }
-  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
-    return `the name "${name}" must be 1-63 characters of letters, digits, "-", "_" or ".", starting and ending alphanumeric`;
+  if (name.length === 0 || name.length > QUALIFIED_NAME_MAX || !QUALIFIED_NAME.test(name)) {
+    return `the name ${excerpt(name)} must be 1-${QUALIFIED_NAME_MAX} characters of letters, digits, "-", "_" or ".", starting and ending alphanumeric`;
   }
   return undefined;
 }
 
+/**
+ * Label and annotation keys under kubernetes.io/ and k8s.io/ (and their subdomains) are reserved
+ * for Kubernetes core components (kubernetes.io/docs/concepts/overview/working-with-objects/labels).
+ */
+export function reservedPrefixError(key: string): string | undefined {
+  const slash = key.indexOf("/");
+  if (slash < 0) return undefined;
+  const prefix = key.slice(0, slash);
+  if (/(^|\.)(kubernetes\.io|k8s\.io)$/.test(prefix)) return `the prefix "${prefix}" is reserved for Kubernetes itself; use a prefix of your own (e.g. acme.com/)`;
+  return undefined;
+}
+
+/** IsValidLabelValue: empty, or at most 63 characters, alphanumeric at both ends. */
 export function labelValueError(value: string): string | undefined {
   if (value === "") return undefined;
-  if (value.length > 63 || !LABEL_NAME.test(value)) {
-    return "a label value must be at most 63 characters of letters, digits, \"-\", \"_\" or \".\", starting and ending alphanumeric";
+  if (value.length > LABEL_VALUE_MAX || !QUALIFIED_NAME.test(value)) {
+    return `a label value must be at most ${LABEL_VALUE_MAX} characters of letters, digits, "-", "_" or ".", starting and ending alphanumeric`;
   }
   return undefined;
 }
 
 export function isSubdomainName(name: string): boolean {
-  return name.length <= 253 && SUBDOMAIN.test(name);
+  return name.length <= SUBDOMAIN_MAX && SUBDOMAIN.test(name);
+}
+
+/** ValidateAnnotationsSize: the total of every key's and value's length, in bytes. */
+export function annotationsSize(annotations: Readonly<Record<string, string>>): number {
+  let total = 0;
+  for (const [k, v] of Object.entries(annotations)) total += Buffer.byteLength(k) + Buffer.byteLength(v);
+  return total;
 }
 
 /** Environment variable names as POSIX shells and Dagster's `{env: X}` read them. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
-const SUFFIX: Record<string, number> = {
-  "": 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
-
-/** The numeric value of a Kubernetes quantity (`250m`, `1.5Gi`, `2`), or undefined if malformed. */
-export function parseQuantity(q: string): number | undefined {
-  const m = QUANTITY.exec(q);
-  if (!m) return undefined;
-  const base = Number(m[1]);
-  const suffix = m[2] ?? "";
-  if (/^[eE]/.test(suffix)) return base * 10 ** Number(suffix.slice(1));
-  return base * SUFFIX[suffix];
-}

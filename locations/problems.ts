@@ -16,11 +16,33 @@ export interface Problem {
   column?: number;
 }
 
+/**
+ * At most this many characters of a value from the input are ever printed: the value may be
+ * huge, or the content of a file it should never have been (a secret, an environment).
+ */
+export const EXCERPT_MAX = 40;
+
+/** A value from the input as it may be printed: quoted, escaped, and cut to EXCERPT_MAX characters. */
+export function excerpt(value: string): string {
+  const chars = [...value];
+  if (chars.length <= EXCERPT_MAX) return JSON.stringify(value);
+  return `${JSON.stringify(chars.slice(0, EXCERPT_MAX).join(""))}… (${chars.length.toLocaleString("en-US")} characters)`;
+}
+
+/** A mapping key as a field path shows it: plain keys as they are, anything else quoted and cut. */
+export function fieldKey(key: string): string {
+  return /^[A-Za-z0-9_./-]{1,64}$/.test(key) ? key : excerpt(key);
+}
+
+/** Longest line a problem prints: a last guard, on top of excerpt() for every value it names. */
+const LINE_MAX = 600;
+
 export function formatProblem(p: Problem): string {
   const where = p.line !== undefined ? `${p.source}:${p.line}:${p.column ?? 1}` : p.source;
   const field = p.field ? ` ${p.field}:` : "";
   const hint = p.hint ? ` (${p.hint})` : "";
-  return `${where}:${field} ${p.message}${hint}`;
+  const line = `${where}:${field} ${p.message}${hint}`;
+  return line.length <= LINE_MAX ? line : `${line.slice(0, LINE_MAX)}…`;
 }
 
 /** Thrown once, with every problem, before a single resource is registered. */
@@ -51,7 +73,7 @@ function compareProblems(a: Problem, b: Problem): number {
 export function show(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "nothing";
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") return excerpt(value);
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   return String(value);

@@ -4,16 +4,25 @@
  */
 type Inputs = Record<string, unknown>;
 
+/** What a StackReference reads: every output in clear, and which of them are secrets. */
+export interface ReferencedOutputs {
+  outputs: Inputs;
+  secretOutputNames: string[];
+}
+
+export const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+
 export interface ComputedContext {
   project: string;
   region: string;
-  /** Answers for StackReferences, by referenced stack name. */
-  stackOutputs: Record<string, Record<string, unknown>>;
+  /** Answers a StackReference: the referenced stack's outputs, by `org/project/stack`. */
+  stackOutputs: (reference: string) => Promise<ReferencedOutputs>;
 }
 
 const str = (v: unknown, fallback: string): string => (typeof v === "string" && v !== "" ? v : fallback);
 
-export function computedOutputs(type: string, name: string, inputs: Inputs, ctx: ComputedContext): Inputs {
+/** What a provider returns besides the inputs (StackReferences are answered by `stackReferenceState`). */
+export function computedOutputs(type: string, name: string, inputs: Inputs, ctx: Pick<ComputedContext, "project" | "region">): Inputs {
   const project = str(inputs.project, ctx.project);
   const region = str(inputs.region ?? inputs.location, ctx.region);
   switch (type) {
@@ -58,15 +67,16 @@ export function computedOutputs(type: string, name: string, inputs: Inputs, ctx:
     case "snowflake:index/accountRole:AccountRole":
     case "snowflake:index/serviceUser:ServiceUser":
       return { name: str(inputs.name, name) };
-    case "pulumi:pulumi:StackReference": {
-      const ref = str(inputs.name, name);
-      const outputs = ctx.stackOutputs[ref];
-      if (!outputs) throw new Error(`the offline plan has no outputs for the stack reference ${ref}`);
-      return { name: ref, outputs, secretOutputNames: [] };
-    }
     default:
       return {};
   }
+}
+
+/** A StackReference's state: the referenced stack's outputs, once its plan has them. */
+export async function stackReferenceState(name: string, inputs: Inputs, ctx: ComputedContext): Promise<Inputs> {
+  const reference = str(inputs.name, name);
+  const { outputs, secretOutputNames } = await ctx.stackOutputs(reference);
+  return { name: reference, outputs, secretOutputNames };
 }
 
 /** The id a provider would assign, in the provider's own format where other resources use it. */

@@ -1,12 +1,10 @@
-import * as fs from "fs";
 import * as path from "path";
-import { stringify } from "yaml";
-import { CONFIG_NAMESPACE } from "../config/keys";
-import { classifyStack, PLATFORM_ENV_KEYS } from "../render/deployment";
+import { PLATFORM_ENV_KEYS } from "../render/deployment";
 import { ComputedContext } from "./computed";
 import { enableOfflinePlan, plannedPlaceholders } from "./mode";
 import { ResourceOptionsRecord } from "./record";
 import { runOffline } from "./runtime";
+import { referencedOutputs, referencedStack } from "./reference";
 import { assembleStackConfig } from "./stackConfig";
 
 /** One entry of resources.json. */
@@ -51,10 +49,17 @@ export interface Plan {
 export interface PlanOptions {
   projectDir: string;
   stack: string;
-  /** `key=value`, as for `pulumi config set`. */
+  /** `key=value`, as for `pulumi config set`: stored in plain text. */
   overrides?: string[];
+  /** `key=value`, as for `pulumi config set --secret`. */
+  secrets?: string[];
   /** Overrides the `reposDir` config key. */
   reposDir?: string;
+  /**
+   * Secret inputs in clear in `resources` (tests that show a plan to the policy rules, as the
+   * engine shows analyzers a stack). `npm run plan` never sets it: its files hold only marks.
+   */
+  revealSecrets?: boolean;
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -63,39 +68,36 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export async function planStack(opts: PlanOptions): Promise<Plan> {
   enableOfflinePlan();
   const overrides = [...(opts.overrides ?? []), ...(opts.reposDir ? [`reposDir=${opts.reposDir}`] : [])];
-  const assembled = assembleStackConfig(opts.projectDir, opts.stack, overrides);
-  const stackOutputs: Record<string, Record<string, unknown>> = {};
+  const assembled = assembleStackConfig(opts.projectDir, opts.stack, overrides, opts.secrets ?? []);
 
-  // A branch stack reads the preview stack through a StackReference: answer it with what the
-  // preview stack's plan outputs.
-  if (classifyStack(opts.stack).kind === "branch") {
-    const ref = assembled.values[`${CONFIG_NAMESPACE}:previewStack`];
-    if (ref) {
-      const previewStack = ref.split("/").pop() as string;
-      const previewPlan = await planStack({ projectDir: opts.projectDir, stack: previewStack, reposDir: opts.reposDir });
-      stackOutputs[ref] = previewPlan.rawOutputs;
-      enableOfflinePlan();
-    }
-  }
-
+  // A branch reads another stack through a StackReference: plan that one in a child process now,
+  // while this one gets going, and answer the reference with its outputs when it asks.
+  const reference = referencedStack(opts.stack, assembled.values);
+  const answer = reference ? referencedOutputs(opts.projectDir, stackNameOf(reference.reference), opts.reposDir) : undefined;
   const computed: ComputedContext = {
     project: assembled.values["gcp:project"] ?? "offline-project",
     region: assembled.values["gcp:region"] ?? "offline-region",
-    stackOutputs,
+    stackOutputs: (ref) => {
+      if (!answer || ref !== reference?.reference) return Promise.reject(new Error(`the offline plan has no outputs for the stack reference ${ref}`));
+      return answer;
+    },
   };
   const indexPath = require.resolve(path.join(opts.projectDir, "index.ts"));
-  const run = await runOffline({
+  const planned = runOffline({
     project: assembled.project,
     stack: opts.stack,
     config: assembled.values,
     secretKeys: assembled.secretKeys,
     computed,
+    revealSecrets: opts.revealSecrets,
     program: () => {
       delete require.cache[indexPath];
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return require(indexPath);
     },
   });
+  // A failed plan of the referenced stack fails this one at once: the reference would never resolve.
+  const run = answer ? await Promise.race([planned, answer.then(() => planned)]) : await planned;
 
   const nameByUrn = new Map(run.resources.map((r) => [r.urn, r.name]));
   const resources: PlanEntry[] = run.resources
@@ -130,6 +132,11 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
   };
 }
 
+/** `org/project/stack` → `stack`: the referenced stack's own config file is Pulumi.<stack>.yaml. */
+function stackNameOf(reference: string): string {
+  return reference.split("/").pop() as string;
+}
+
 function summarizeLocations(release: string, v: Record<string, unknown>): PlannedLocation[] {
   const deployments = (v.deployments ?? []) as Record<string, unknown>[];
   return deployments.map((d) => {
@@ -148,39 +155,5 @@ function summarizeLocations(release: string, v: Record<string, unknown>): Planne
   });
 }
 
-const PLAN_FILES = ["resources.json", "outputs.json", "locations.json", "workspace.yaml"];
-
-/** Removes the files of an earlier plan, so a failed plan never leaves a stale one behind. */
-export function clearPlan(outDir: string): void {
-  for (const f of PLAN_FILES) fs.rmSync(path.join(outDir, f), { force: true });
-  fs.rmSync(path.join(outDir, "values"), { recursive: true, force: true });
-}
-
-export function writePlan(plan: Plan, outDir: string): void {
-  clearPlan(outDir);
-  fs.mkdirSync(path.join(outDir, "values"), { recursive: true });
-  const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
-  fs.writeFileSync(path.join(outDir, "resources.json"), json(plan.resources));
-  fs.writeFileSync(path.join(outDir, "outputs.json"), json(plan.outputs));
-  fs.writeFileSync(path.join(outDir, "locations.json"), json(plan.locations));
-  if (plan.workspaceYaml !== undefined) fs.writeFileSync(path.join(outDir, "workspace.yaml"), plan.workspaceYaml);
-  for (const name of Object.keys(plan.values).sort()) {
-    fs.writeFileSync(path.join(outDir, "values", `${name}.yaml`), stringify(plan.values[name], { lineWidth: 0 }));
-  }
-}
-
-/** The short table `npm run plan` prints. */
-export function summarize(plan: Plan): string {
-  const counts = new Map<string, number>();
-  for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
-  const protectedNames = plan.resources.filter((r) => r.options.protect).map((r) => `${r.name}`);
-  const width = Math.max(...[...counts.keys()].map((k) => k.length), 4);
-  const lines = [`Plan for stack ${plan.stack}: ${plan.resources.length} resources`, ""];
-  lines.push(`${"TYPE".padEnd(width)}  COUNT`);
-  for (const [type, n] of [...counts.entries()].sort(([a], [b]) => byString(a, b))) lines.push(`${type.padEnd(width)}  ${n}`);
-  lines.push("", `Helm releases: ${Object.keys(plan.values).sort().join(", ") || "none"}`);
-  lines.push(`Code locations: ${plan.locations.map((l) => `${l.name} (${l.image})`).join(", ") || "none"}`);
-  lines.push(`Protected: ${protectedNames.join(", ") || "none"}`);
-  if (plan.placeholders.length > 0) lines.push(`Secrets not set, planned with placeholders: ${plan.placeholders.join(", ")}`);
-  return lines.join("\n");
-}
+export { clearPlan, writePlan } from "./planFiles";
+export { summarize } from "./summary";

@@ -42,16 +42,21 @@ export interface RecordedResource {
   options: ResourceOptionsRecord;
 }
 
-/** Replaces secrets by a mark and resource references by their names, recursively. */
-export function mask(value: unknown): unknown {
+/**
+ * Replaces secrets by a mark and resource references by their names, recursively, keys sorted.
+ * `reveal` keeps a secret's value instead, as the policy engine hands it to analyzers (never for
+ * anything written to disk).
+ */
+export function mask(value: unknown, reveal = false): unknown {
   if (value === UNKNOWN) return "[unknown]";
-  if (Array.isArray(value)) return value.map(mask);
+  if (Array.isArray(value)) return value.map((v) => mask(v, reveal));
   if (value !== null && typeof value === "object") {
     const obj = value as Record<string, unknown>;
-    if (obj[SIG_KEY] === SECRET_SIG) return SECRET_MARK;
+    if (obj[SIG_KEY] === SECRET_SIG) return reveal ? mask(obj.value, reveal) : SECRET_MARK;
     if (obj[SIG_KEY] === RESOURCE_SIG) return nameOfUrn(String(obj.urn));
+    // Keys sorted, as a protobuf Struct would give them back: plans are byte-stable.
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(obj)) out[k] = mask(v);
+    for (const k of Object.keys(obj).sort()) out[k] = mask(obj[k], reveal);
     return out;
   }
   return value;
@@ -68,7 +73,8 @@ export function urnOf(stack: string, project: string, parentUrn: string, type: s
   return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
-export function recordRegistration(req: RegisterResourceRequest, stack: string, project: string): RecordedResource {
+/** `wire`: the request's properties, decoded (`req.getObject().toJavaScript()`). */
+export function recordRegistration(req: RegisterResourceRequest, stack: string, project: string, wire: Record<string, unknown>, revealSecrets = false): RecordedResource {
   const propertyDeps = new Set<string>();
   req.getPropertydependenciesMap().forEach((deps) => deps.getUrnsList().forEach((u) => propertyDeps.add(u)));
   const trigger = req.getReplacementTrigger()?.toJavaScript();
@@ -95,7 +101,7 @@ export function recordRegistration(req: RegisterResourceRequest, stack: string, 
     parentUrn: req.getParent(),
     custom: req.getCustom(),
     read: false,
-    inputs: (mask(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>),
+    inputs: mask(wire, revealSecrets) as Record<string, unknown>,
     options,
   };
 }

@@ -1,12 +1,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { CONFIG_NAMESPACE, SECRET_CONFIG_KEYS } from "../config/keys";
+import { UsageError } from "./usage";
 
 /**
  * Stack configuration the way the Pulumi CLI assembles it, without the CLI: project defaults
  * from Pulumi.yaml, then Pulumi.<stack>.yaml, then `key=value` overrides written as for
- * `pulumi config set` (`key` means `dagster-platform:key`; `ns:key` is taken as is).
+ * `pulumi config set` (`key` means `dagster-platform:key`; `ns:key` is taken as is). A value is a
+ * secret exactly when Pulumi would hold it as one: `secure:` in the stack file, or given as a
+ * secret override (`pulumi config set --secret`). So a secret key committed in plain text is
+ * refused by the plan, as by the real program.
  */
 export interface AssembledConfig {
   project: string;
@@ -26,7 +29,14 @@ function asConfigString(v: unknown): string {
   return typeof v === "string" ? v : JSON.stringify(v);
 }
 
-export function assembleStackConfig(projectDir: string, stack: string, overrides: readonly string[]): AssembledConfig {
+/** `key=value` → [key, value]; anything else is a usage error. */
+export function parseOverride(flag: string, text: string): [string, string] {
+  const eq = text.indexOf("=");
+  if (eq <= 0) throw new UsageError(`${flag} ${JSON.stringify(text)}: write key=value, e.g. ${flag} commitSha=0123abc`);
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}
+
+export function assembleStackConfig(projectDir: string, stack: string, overrides: readonly string[], secrets: readonly string[] = []): AssembledConfig {
   const projectFile = parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as Yaml;
   const project = String(projectFile.name);
   const values: Record<string, string> = {};
@@ -62,15 +72,16 @@ export function assembleStackConfig(projectDir: string, stack: string, overrides
   }
 
   for (const o of overrides) {
-    const eq = o.indexOf("=");
-    if (eq <= 0) throw new Error(`--config ${JSON.stringify(o)}: write key=value, e.g. --config commitSha=0123abc`);
-    const full = qualify(project, o.slice(0, eq));
-    values[full] = o.slice(eq + 1);
+    const [key, value] = parseOverride("--config", o);
+    const full = qualify(project, key);
+    values[full] = value;
+    secretKeys.delete(full);
   }
-  // Keys the program treats as secrets are secrets here too, however they were given.
-  for (const key of SECRET_CONFIG_KEYS) {
-    const full = `${CONFIG_NAMESPACE}:${key}`;
-    if (values[full] !== undefined) secretKeys.add(full);
+  for (const o of secrets) {
+    const [key, value] = parseOverride("--secret", o);
+    const full = qualify(project, key);
+    values[full] = value;
+    secretKeys.add(full);
   }
   return { project, values, secretKeys: [...secretKeys].sort(), encrypted: encrypted.sort() };
 }

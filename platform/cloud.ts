@@ -4,6 +4,7 @@ import { ArtifactRegistry } from "../components/ArtifactRegistry";
 import { GkeAutopilotCluster } from "../components/GkeAutopilotCluster";
 import { Network } from "../components/Network";
 import { PlatformConfig } from "../config";
+import { gcpNames } from "../render/gcpNames";
 import { PREVIEW_OUTPUTS, StackOutputs } from "./outputs";
 
 /** What everything else stands on: the GCP provider, the VPC, the cluster and how to reach it. */
@@ -15,7 +16,7 @@ export interface Cloud {
   cluster?: GkeAutopilotCluster;
   /** Branch stacks: the preview stack, read through a StackReference (the only stack a branch reads). */
   preview?: pulumi.StackReference;
-  /** The kubeconfig the Kubernetes provider uses; undefined means the ambient one. */
+  /** The kubeconfig the Kubernetes provider uses; undefined only when the stack chose the ambient one. */
   kubeconfig?: pulumi.Input<string>;
   kubeContext?: string;
   outputs: StackOutputs;
@@ -39,7 +40,7 @@ export function deployCloud(cfg: PlatformConfig): Cloud {
   let registry: ArtifactRegistry | undefined;
   if (cfg.registry && cfg.gcp) {
     const readers = cfg.registry.previewNodeServiceAccount ? [cfg.registry.previewNodeServiceAccount] : [];
-    registry = new ArtifactRegistry("registry", { repositoryId: "dagster", project: cfg.gcp.project, region: cfg.gcp.region, keepRecent: cfg.registry.keepRecent, untaggedDays: cfg.registry.untaggedDays, readers }, onGcp);
+    registry = new ArtifactRegistry("registry", { repositoryId: gcpNames(cfg.deployment, cfg.gcp.project).registryId, project: cfg.gcp.project, region: cfg.gcp.region, keepRecent: cfg.registry.keepRecent, untaggedDays: cfg.registry.untaggedDays, readers }, onGcp);
     outputs.registryUrl = registry.url;
   }
 
@@ -61,7 +62,9 @@ export function deployCloud(cfg: PlatformConfig): Cloud {
   let kubeconfig: pulumi.Input<string> | undefined;
   let kubeContext: string | undefined;
   let cluster: GkeAutopilotCluster | undefined;
-  if (cfg.cluster.mode === "create" && cfg.gcp && network?.subnetId) {
+  // Every mode names its kubeconfig; the ambient one only when the stack chose it (ambientKubeconfig).
+  if (cfg.cluster.mode === "create") {
+    if (!cfg.gcp || !network?.subnetId) throw new Error("a created cluster needs GCP and a created network (config/cloud.ts refuses anything else)");
     cluster = new GkeAutopilotCluster(
       "cluster",
       {
@@ -83,9 +86,13 @@ export function deployCloud(cfg: PlatformConfig): Cloud {
     outputs.clusterName = cluster.cluster.name;
     outputs.clusterAccess = `gcloud container clusters get-credentials ${cfg.cluster.name} --region ${cfg.gcp.region} --project ${cfg.gcp.project}${cfg.deployment.kind === "preview" ? " --dns-endpoint" : ""}`;
   } else if (cfg.cluster.mode === "existing") {
-    kubeconfig = cfg.cluster.kubeconfig;
     kubeContext = cfg.cluster.context;
-  } else if (preview) {
+    if (!cfg.cluster.ambient) {
+      if (!cfg.cluster.kubeconfig) throw new Error("an existing cluster needs its kubeconfig (config/cloud.ts refuses anything else)");
+      kubeconfig = cfg.cluster.kubeconfig;
+    }
+  } else {
+    if (!preview) throw new Error("a branch deploys into the preview stack's cluster (config/branch.ts requires the reference)");
     kubeconfig = preview.requireOutput(PREVIEW_OUTPUTS.kubeconfig) as pulumi.Output<string>;
   }
   if (kubeconfig !== undefined) outputs.kubeconfig = pulumi.secret(kubeconfig);

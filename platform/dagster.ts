@@ -15,6 +15,7 @@ import { SNOWFLAKE_SECRET_NAME } from "../render/snowflake";
 import { PostgresConnection, WORKLOAD_IDENTITY_ANNOTATION, WorkspaceRollout } from "../render/systemValues";
 import { verificationTiming } from "../render/verification";
 import { renderWorkspaceYaml, sha256, workspaceEntries } from "../render/workspace";
+import { declareInBatches } from "./batches";
 import { StackOutputs } from "./outputs";
 import { Storage } from "./storage";
 
@@ -41,7 +42,7 @@ export interface DagsterArgs {
 }
 
 /** Dagster itself: the workspace, the system release, one release per location, the verification. */
-export function deployDagster(cfg: PlatformConfig, args: DagsterArgs): StackOutputs {
+export async function deployDagster(cfg: PlatformConfig, args: DagsterArgs): Promise<StackOutputs> {
   const d = cfg.deployment;
   const sys = systemObjectNames();
   const onK8s = { provider: args.kubernetes };
@@ -67,7 +68,8 @@ export function deployDagster(cfg: PlatformConfig, args: DagsterArgs): StackOutp
   const rollout: WorkspaceRollout = cfg.workspaceRollout === "restart" ? { mode: "restart", workspaceChecksum } : { mode: "reload" };
   const chart = { version: cfg.chart.version, repository: cfg.chart.repository };
 
-  const locations = cfg.locations.map(
+  const locations = await declareInBatches(
+    cfg.locations,
     (location) =>
       new UserCodeLocation(
         location.name,

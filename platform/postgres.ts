@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BranchPostgres } from "../components/BranchPostgres";
 import { CloudSqlPostgres } from "../components/CloudSqlPostgres";
 import { PlatformConfig } from "../config";
+import { gcpNames } from "../render/gcpNames";
 import { PostgresConnection } from "../render/systemValues";
 import { Cloud } from "./cloud";
 import { StackOutputs } from "./outputs";
@@ -27,16 +28,16 @@ export function deployPostgres(cfg: PlatformConfig, cloud: Cloud, branch: Branch
   const d = cfg.deployment;
   const pg = cfg.postgres;
   if (pg.mode === "cloudsql") {
-    if (!cfg.gcp || !cloud.network?.privateServicesAccess) throw new Error("Cloud SQL needs GCP and the VPC's private services access (config/ guarantees both)");
+    if (!cfg.gcp || !cloud.network) throw new Error("Cloud SQL needs GCP and a VPC (config/ guarantees both)");
     const sql = new CloudSqlPostgres(
       "postgres",
       {
-        instanceName: `dagster-${d.stack}`,
+        instanceName: gcpNames(d, cfg.gcp.project).sqlInstance,
         region: cfg.gcp.region,
         network: cloud.network.networkId,
         ...pg,
         protect: true,
-        dependsOn: [cloud.network.privateServicesAccess],
+        dependsOn: cloud.network.privateServicesAccess ? [cloud.network.privateServicesAccess] : [],
       },
       cloud.onGcp,
     );

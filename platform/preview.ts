@@ -4,6 +4,7 @@ import { BranchDataBucket } from "../components/BranchDataBucket";
 import { BranchDeployerAccess } from "../components/BranchDeployerAccess";
 import { PlatformConfig, PreviewConfig } from "../config";
 import { guardrailExpectations } from "../render/branchNamespace";
+import { branchDataBucketName } from "../render/gcpNames";
 import { Cloud } from "./cloud";
 import { PREVIEW_OUTPUTS, StackOutputs } from "./outputs";
 
@@ -43,7 +44,7 @@ function branchData(cfg: PlatformConfig, cloud: Cloud): BranchDataBucket | undef
   return new BranchDataBucket(
     "branch-data",
     {
-      name: `${cfg.gcp.project}-dagster-branch-data`,
+      name: branchDataBucketName(cfg.gcp.project),
       location: cfg.buckets.location,
       retentionDays: cfg.buckets.computeLogRetentionDays,
       project: cfg.gcp.project,

@@ -4,6 +4,7 @@ import { DagsterIdentity } from "../components/DagsterIdentity";
 import { StorageBuckets } from "../components/StorageBuckets";
 import { PlatformConfig } from "../config";
 import { branchComputeLogs, branchDataPrefix, branchDefsStateBasePath } from "../render/branchData";
+import { gcpNames } from "../render/gcpNames";
 import { defsStateBasePath } from "../render/systemValues";
 import { Cloud } from "./cloud";
 import { PREVIEW_OUTPUTS, StackOutputs } from "./outputs";
@@ -34,15 +35,16 @@ export function deployStorage(cfg: PlatformConfig, cloud: Cloud): Storage {
       outputs: { branchData: pulumi.interpolate`gs://${bucket}/${branchDataPrefix(d.pullRequest)}/` },
     };
   }
+  const names = gcpNames(d, cfg.gcp.project);
   const buckets = new StorageBuckets(
     "buckets",
-    { prefix: `${cfg.gcp.project}-dagster`, location: cfg.buckets.location, computeLogRetentionDays: cfg.buckets.computeLogRetentionDays },
+    { prefix: names.bucketPrefix, location: cfg.buckets.location, computeLogRetentionDays: cfg.buckets.computeLogRetentionDays },
     cloud.onGcp,
   );
   const identity = new DagsterIdentity(
     "dagster-identity",
     {
-      accountId: "dagster",
+      accountId: names.serviceAccountId ?? "dagster",
       project: cfg.gcp.project,
       namespace: cfg.namespace,
       kubernetesServiceAccounts: [systemObjectNames().serviceAccount, USER_CODE_SERVICE_ACCOUNT],

@@ -32,7 +32,7 @@ export function resolveStack(resources: readonly StackResource[]): StackIdentity
   const kind = classifyStack(stack);
   if (kind.kind === "invalid") return { stack, problems: [{ message: `stack ${JSON.stringify(stack)}: ${kind.reason}` }] };
   // Any other name (a drill, another prod-like environment) is held to prod's rules.
-  return { stack, kind: kind.kind, pullRequest: kind.kind === "branch" ? kind.pullRequest : undefined, problems: [] };
+  return { stack, kind: kind.kind === "other" ? "prod" : kind.kind, pullRequest: kind.kind === "branch" ? kind.pullRequest : undefined, problems: [] };
 }
 
 /**

@@ -30,19 +30,47 @@ export const PREVIEW_STACK = "preview";
 export const DEPLOYMENT_KIND_LABEL = "dagster-platform/deployment-kind";
 
 const BRANCH_STACK = /^pr-([1-9][0-9]{0,8})$/;
+/** `pr` followed by anything but a letter, in any case: meant as a pull request's stack. */
+const PR_LIKE = /^pr(?![a-z])/i;
+/** Names reserved for a kind, matched without regard to case (`Prod` is not prod, and not a new name either). */
+const RESERVED_NAMES = ["prod", "preview"];
 
-/** Parses a stack name: `preview`, `pr-<N>` a branch deployment; any other `pr-…` name is an error. */
-export function classifyStack(stack: string): { kind: "prod" } | { kind: "preview" } | { kind: "branch"; pullRequest: number } | { kind: "invalid"; reason: string } {
+/** What a stack's name alone says it is; `other` stacks are prod-like only if their config says so. */
+export type StackClass =
+  | { kind: "prod" }
+  | { kind: "branch"; pullRequest: number }
+  | { kind: "preview" }
+  | { kind: "other" }
+  | { kind: "invalid"; reason: string };
+
+/**
+ * Classifies a stack name: exactly `prod` is prod, exactly `pr-<N>` a branch, exactly `preview`
+ * the shared preview stack. Any other `pr…` name (PR-1, pr_1, pr-01, pr1) and any other case of
+ * a reserved name (Prod) is refused; any other name is `other`.
+ */
+export function classifyStack(stack: string): StackClass {
+  if (stack === "prod") return { kind: "prod" };
   if (stack === PREVIEW_STACK) return { kind: "preview" };
   const m = BRANCH_STACK.exec(stack);
   if (m) return { kind: "branch", pullRequest: Number(m[1]) };
-  if (stack.startsWith("pr-")) {
+  if (PR_LIKE.test(stack)) {
     return {
       kind: "invalid",
-      reason: `the stack name "${stack}" starts with "pr-" but is not pr-<N> with N the pull-request number (digits, no leading zero, at most 9): e.g. pr-42`,
+      reason: `the stack name "${stack}" starts like a pull request's but is not exactly pr-<N> (lowercase "pr-", then the pull-request number: digits, no leading zero, at most 9), e.g. pr-42`,
     };
   }
-  return { kind: "prod" };
+  const reserved = RESERVED_NAMES.find((r) => r === stack.toLowerCase());
+  if (reserved) return { kind: "invalid", reason: `the stack name "${stack}" is "${reserved}" in another case; stack names are case-sensitive: use "${reserved}"` };
+  return { kind: "other" };
+}
+
+/**
+ * The base of the physical names (buckets, service accounts, registry, default cluster, VPC and
+ * namespace) of a prod-like deployment: `dagster` for prod, `dagster-<stack>` for any other
+ * stack declared production-like, so two such stacks never share a name in one project.
+ */
+export function prodNameBase(stack: string): string {
+  return stack === "prod" ? "dagster" : `dagster-${stack}`;
 }
 
 /** The Kubernetes namespace a deployment runs in. */

@@ -3,13 +3,14 @@
  * the rules are tested directly; components/WorkspaceVerification.ts puts them into the Job, and
  * the rehearsal reads them back from the plan and runs the verifier with exactly these.
  */
+import { WEBSERVER_PEERS_SERVICE } from "../chart/names";
 import { sha256 } from "./workspace";
+
+export { WEBSERVER_PEERS_SERVICE };
 
 /** Where the Job mounts the workspace ConfigMap: the path the webserver and daemon mount it at. */
 export const WORKSPACE_MOUNT_DIR = "/dagster-workspace";
 export const WORKSPACE_FILE = `${WORKSPACE_MOUNT_DIR}/workspace.yaml`;
-/** A headless Service over the webserver pods: its DNS name resolves to every replica. */
-export const WEBSERVER_PEERS_SERVICE = "dagster-webserver-pods";
 /** The fixed part of one reloadWorkspace request's timeout (verify_workspace.py's default). */
 export const RELOAD_BASE_SECONDS = 60;
 

@@ -1,24 +1,32 @@
 /**
- * npm run bench [-- --sizes 10,100,1000 --stack prod]
+ * npm run bench [-- --sizes 10,100,1000,5000 --branch-sizes 1000,5000]
  *
- * Plans generated repos/ folders of 10, 100 and 1,000 code locations with the real program under
- * the mock runtime, each size in a fresh process, and prints the planning time, the whole
- * process's wall time and peak memory (max RSS), plus the cost per location.
+ * Plans generated repos/ folders of 10 to 5,000 code locations with the real program under the
+ * mock runtime, each plan in a fresh process, and prints the planning time, the whole process's
+ * wall time and CPU time, and its peak memory (max RSS); then plans the branch stack pr-1 for the
+ * same folders (its StackReference answered by a plan of prod in a child process, running beside
+ * it) and prints its cost relative to prod's. The machine's load average is printed with them:
+ * other work on the machine slows every figure but the CPU time.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { PLAN_NODE_FLAGS } from "../offline/reference";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
+const SHA = "0123456789abcdef0123456789abcdef01234567";
 
 interface Sample {
+  stack: string;
   locations: number;
   resources: number;
   planMs: number;
   processMs: number;
+  cpuMs: number;
   maxRssMb: number;
 }
+type ChildSample = Omit<Sample, "processMs" | "locations" | "stack">;
 
 /** A repos/ folder of n valid, distinct locations. */
 function generateRepos(n: number): string {
@@ -36,58 +44,69 @@ function generateRepos(n: number): string {
 async function child(stack: string, repos: string): Promise<void> {
   const { planStack } = await import("../offline/plan");
   const start = process.hrtime.bigint();
-  const plan = await planStack({ projectDir: PROJECT_DIR, stack, reposDir: repos });
+  const overrides = stack.startsWith("pr-") ? [`commitSha=${SHA}`] : [];
+  const plan = await planStack({ projectDir: PROJECT_DIR, stack, reposDir: repos, overrides });
   const planMs = Number(process.hrtime.bigint() - start) / 1e6;
-  const sample: Omit<Sample, "processMs" | "locations"> = {
-    resources: plan.resources.length,
-    planMs,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
-  };
+  const usage = process.resourceUsage();
+  const sample: ChildSample = { resources: plan.resources.length, planMs, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssMb: usage.maxRSS / 1024 };
   process.stdout.write(JSON.stringify(sample) + "\n");
 }
 
-function parent(sizes: number[], stack: string): void {
+function measure(stack: string, n: number, repos: string): Sample {
+  const start = process.hrtime.bigint();
+  const args = [...PLAN_NODE_FLAGS, "-r", "ts-node/register/transpile-only", __filename, "--child", stack, repos];
+  const out = execFileSync(process.execPath, args, { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 1 << 26 });
+  const processMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const line = out.trim().split("\n").pop() as string;
+  return { stack, locations: n, processMs, ...(JSON.parse(line) as ChildSample) };
+}
+
+function table(samples: Sample[], prod: Map<number, Sample>): string[] {
+  const rows = samples.map((s) => {
+    const base = prod.get(s.locations);
+    const ratio = s.stack === "prod" || !base ? "" : `${(s.processMs / base.processMs).toFixed(2)}x`;
+    return [s.stack, s.locations.toLocaleString("en-US"), String(s.resources), (s.planMs / 1000).toFixed(2), (s.processMs / 1000).toFixed(2), (s.cpuMs / 1000).toFixed(2), s.maxRssMb.toFixed(0), (s.planMs / s.locations).toFixed(2), ratio];
+  });
+  const header = ["stack", "locations", "resources", "plan s", "process s", "cpu s", "max RSS MB", "plan ms/location", "vs prod"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padStart(widths[i])).join("  ").trimEnd();
+  return [fmt(header), ...rows.map(fmt)];
+}
+
+function parent(sizes: number[], branchSizes: number[]): void {
   const samples: Sample[] = [];
-  for (const n of sizes) {
+  const prod = new Map<number, Sample>();
+  const load: string[] = [];
+  for (const n of [...new Set([...sizes, ...branchSizes])].sort((a, b) => a - b)) {
     const repos = generateRepos(n);
-    const start = process.hrtime.bigint();
-    const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, "--child", stack, repos], { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 1 << 26 });
-    const processMs = Number(process.hrtime.bigint() - start) / 1e6;
-    const line = out.trim().split("\n").pop() as string;
-    samples.push({ locations: n, processMs, ...(JSON.parse(line) as Omit<Sample, "processMs" | "locations">) });
+    load.push(os.loadavg()[0].toFixed(1));
+    if (sizes.includes(n) || branchSizes.includes(n)) {
+      const p = measure("prod", n, repos);
+      prod.set(n, p);
+      samples.push(p);
+    }
+    if (branchSizes.includes(n)) samples.push(measure("pr-1", n, repos));
     fs.rmSync(repos, { recursive: true, force: true });
   }
-  const rows = samples.map((s) => [
-    String(s.locations),
-    String(s.resources),
-    (s.planMs / 1000).toFixed(2),
-    (s.processMs / 1000).toFixed(2),
-    s.maxRssMb.toFixed(0),
-    (s.planMs / s.locations).toFixed(2),
-  ]);
-  const header = ["locations", "resources", "plan s", "process s", "max RSS MB", "plan ms/location"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padStart(widths[i])).join("  ");
-  console.log(`Offline plan of stack ${stack} (${os.cpus().length} cores, Node ${process.version})`);
-  console.log(fmt(header));
-  for (const r of rows) console.log(fmt(r));
-  if (samples.length >= 2) {
-    const a = samples[samples.length - 2];
-    const b = samples[samples.length - 1];
-    const growth = (b.planMs - a.planMs) / (b.locations - a.locations);
-    console.log(`marginal cost ${a.locations}->${b.locations}: ${growth.toFixed(2)} ms/location`);
+  console.log(`Offline plans (${os.cpus().length} cores, Node ${process.version}, 1-minute load average before each size: ${load.join(", ")})`);
+  for (const line of table(samples, prod)) console.log(line);
+  const prodOnly = samples.filter((s) => s.stack === "prod");
+  if (prodOnly.length >= 2) {
+    const [a, b] = prodOnly.slice(-2);
+    console.log(`marginal cost ${a.locations}->${b.locations}: ${((b.planMs - a.planMs) / (b.locations - a.locations)).toFixed(2)} ms/location`);
   }
 }
 
 const argv = process.argv.slice(2);
+const list = (flag: string, fallback: string) => {
+  const i = argv.indexOf(flag);
+  return (i >= 0 ? argv[i + 1] : fallback).split(",").filter(Boolean).map(Number);
+};
 if (argv[0] === "--child") {
   child(argv[1], argv[2]).catch((e) => {
     console.error(e);
     process.exit(1);
   });
 } else {
-  const sizesArg = argv.indexOf("--sizes");
-  const stackArg = argv.indexOf("--stack");
-  const sizes = (sizesArg >= 0 ? argv[sizesArg + 1] : "10,100,1000").split(",").map(Number);
-  parent(sizes, stackArg >= 0 ? argv[stackArg + 1] : "prod");
+  parent(list("--sizes", "10,100,1000,5000"), list("--branch-sizes", "1000,5000"));
 }

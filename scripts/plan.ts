@@ -1,58 +1,80 @@
 /**
- * npm run plan -- --stack <name> --out <dir> [--repos <dir>] [--config key=value ...]
+ * npm run plan -- --stack <name> --out <dir> [--repos <dir>] [--config key=value ...] [--secret key=value ...]
  *
  * Evaluates the real program under Pulumi's mock runtime with the stack's configuration and
  * writes what it would deploy. No cloud account, no Pulumi CLI.
  */
 import * as path from "path";
 import { InputError } from "../locations/problems";
-import { clearPlan, planStack, summarize, writePlan } from "../offline/plan";
+import { planStack, summarize, writePlan } from "../offline/plan";
+import { OutDirError, checkOutDir, clearPlan } from "../offline/planFiles";
+import { ReferencedPlanError } from "../offline/reference";
 import { OfflineRunError } from "../offline/runtime";
+import { parseOverride } from "../offline/stackConfig";
+import { UsageError } from "../offline/usage";
 
-const USAGE = "usage: npm run plan -- --stack <name> --out <dir> [--repos <dir>] [--config key=value ...]";
+const USAGE = "usage: npm run plan -- --stack <name> --out <dir> [--repos <dir>] [--config key=value ...] [--secret key=value ...]";
 
-function parseArgs(argv: string[]): { stack?: string; out?: string; repos?: string; overrides: string[] } {
-  const args: { stack?: string; out?: string; repos?: string; overrides: string[] } = { overrides: [] };
-  for (let i = 0; i < argv.length; i++) {
+interface Args {
+  stack: string;
+  out: string;
+  repos?: string;
+  overrides: string[];
+  secrets: string[];
+}
+
+/** The command line, checked completely before anything is planned or written. */
+export function parseArgs(argv: readonly string[]): Args {
+  const args: Partial<Args> & { overrides: string[]; secrets: string[] } = { overrides: [], secrets: [] };
+  for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const value = argv[i + 1];
-    if (value === undefined || value.startsWith("--")) throw new Error(`${flag} needs a value\n${USAGE}`);
+    if (!["--stack", "--out", "--repos", "--config", "--secret"].includes(flag)) throw new UsageError(`unknown argument ${flag}`);
+    if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value`);
     if (flag === "--stack") args.stack = value;
     else if (flag === "--out") args.out = value;
     else if (flag === "--repos") args.repos = value;
-    else if (flag === "--config") args.overrides.push(value);
-    else throw new Error(`unknown argument ${flag}\n${USAGE}`);
-    i++;
+    else {
+      parseOverride(flag, value);
+      (flag === "--config" ? args.overrides : args.secrets).push(value);
+    }
   }
-  return args;
+  if (!args.stack) throw new UsageError("--stack is required");
+  if (!args.out) throw new UsageError("--out is required");
+  return args as Args;
+}
+
+/** What to print for a failure: the problems for bad input, the message for a known failure, else the trace. */
+function failureText(e: unknown): string {
+  const cause = e instanceof OfflineRunError ? e.cause : e;
+  if (cause instanceof InputError || cause instanceof ReferencedPlanError) return cause.message;
+  return `plan failed: ${(cause as Error).stack ?? String(cause)}`;
 }
 
 async function main(): Promise<number> {
-  let args;
+  let args: Args;
+  const projectDir = path.resolve(__dirname, "..");
   try {
     args = parseArgs(process.argv.slice(2));
+    checkOutDir(path.resolve(args.out));
   } catch (e) {
-    console.error((e as Error).message);
+    if (!(e instanceof UsageError || e instanceof OutDirError)) throw e;
+    console.error(`${e.message}\n${USAGE}`);
     return 2;
   }
-  if (!args.stack || !args.out) {
-    console.error(USAGE);
-    return 2;
-  }
-  const projectDir = path.resolve(__dirname, "..");
   const out = path.resolve(args.out);
   try {
-    const plan = await planStack({ projectDir, stack: args.stack, overrides: args.overrides, reposDir: args.repos && path.relative(projectDir, path.resolve(args.repos)) });
+    const repos = args.repos && path.relative(projectDir, path.resolve(args.repos));
+    const plan = await planStack({ projectDir, stack: args.stack, overrides: args.overrides, secrets: args.secrets, reposDir: repos });
     writePlan(plan, out);
     console.log(summarize(plan));
     console.log(`\nWrote ${path.relative(process.cwd(), out) || "."}/{resources.json,outputs.json,locations.json,workspace.yaml,values/}`);
     return 0;
   } catch (e) {
     clearPlan(out);
-    const cause = e instanceof OfflineRunError ? e.cause : e;
-    console.error(cause instanceof InputError ? cause.message : `plan failed: ${(cause as Error).stack ?? cause}`);
-    return 1;
+    console.error(failureText(e));
+    return e instanceof UsageError ? 2 : 1;
   }
 }
 
-main().then((code) => process.exit(code));
+if (require.main === module) main().then((code) => process.exit(code));

@@ -9,8 +9,8 @@ type Values = Record<string, unknown>;
 const GRANT = "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole";
 const EXECUTE = "snowflake:index/execute:Execute";
 
-async function refused(stack: string, overrides: string[], pattern: RegExp): Promise<void> {
-  await assert.rejects(plan(stack, { overrides }), (e: unknown) => {
+async function refused(stack: string, overrides: string[], pattern: RegExp, secrets: string[] = []): Promise<void> {
+  await assert.rejects(plan(stack, { overrides, secrets }), (e: unknown) => {
     assert.ok(e instanceof OfflineRunError && e.cause instanceof InputError, String(e));
     assert.equal(e.registered.length, 0);
     assert.match(e.cause.message, pattern);
@@ -44,7 +44,8 @@ describe("branch deployments (pr-<N> stacks)", function () {
       assert.equal(d.env.DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT, "1");
       assert.equal(d.env.DAGSTER_CLOUD_PULL_REQUEST_ID, "42");
       assert.equal(d.env.DAGSTER_CLOUD_DEPLOYMENT_NAME, "pr-42");
-      assert.ok(d.env.DAGSTER_CLOUD_GIT_BRANCH === "feature/better-attribution" || d.env.DAGSTER_CLOUD_GIT_BRANCH === "main");
+      // A location's own git metadata wins (marketing-etl's file says main); without it, the pull request's branch.
+      assert.equal(d.env.DAGSTER_CLOUD_GIT_BRANCH, loc.name === "marketing-etl" ? "main" : "feature/better-attribution", loc.name);
       assert.match(String(d.env.DAGSTER_CLOUD_GIT_SHA), /^[0-9a-f]{40}$/);
       assert.equal(d.env.SNOWFLAKE_DATABASE, "PRODUCTION_CLONE_42");
       assert.deepEqual(d.envSecrets[0], { name: "dagster-snowflake" });
@@ -86,10 +87,10 @@ describe("branch deployments (pr-<N> stacks)", function () {
   });
 
   it("stack names: pr-4x and pr-042 are refused by name; a branch may not hold production credentials", async () => {
-    await refused("pr-4x", [], /the stack name "pr-4x" starts with "pr-" but is not pr-<N>/);
-    await refused("pr-042", [`commitSha=${SHA_A}`], /"pr-042"/);
+    await refused("pr-4x", [], /\(stack name\): the stack name "pr-4x" starts like a pull request's but is not exactly pr-<N>/);
+    await refused("pr-042", [`commitSha=${SHA_A}`], /the stack name "pr-042" starts like a pull request's/);
     await refused("pr-42", [], /commitSha: is not set/);
-    await refused("pr-42", [`commitSha=${SHA_A}`, "snowflakePrivateKey=-----BEGIN PRIVATE KEY-----", "snowflakeUser=DAGSTER_PROD"], /snowflakePrivateKey: is set on a branch stack.*\n.*snowflakeUser: is set on a branch stack/);
+    await refused("pr-42", [`commitSha=${SHA_A}`, "snowflakeUser=DAGSTER_PROD"], /snowflakePrivateKey: is set on a branch stack.*\n.*snowflakeUser: is set on a branch stack/, ["snowflakePrivateKey=-----BEGIN PRIVATE KEY-----"]);
     await refused("pr-42", [`commitSha=${SHA_A}`, "snowflakeProductionDatabase=prod; DROP DATABASE X"], /not an unquoted uppercase Snowflake identifier/);
   });
 

@@ -73,7 +73,7 @@ describe("chart conformance: rendered values pass the charts' schemas and templa
     it("an unknown webserver key (additionalProperties: false)", () => {
       const v = system();
       v.dagsterWebserver.initContainerResources = {};
-      assert.match(check(v, "dagster", "dagster").join("\n"), /additionalProperties|must NOT have additional properties/);
+      assert.match(check(v, "dagster", "dagster").join("\n"), /\/dagsterWebserver must NOT have additional properties \{"additionalProperty":"initContainerResources"\}/);
     });
     it("servers next to externalConfigmap (the template fails)", () => {
       const v = system();

@@ -15,7 +15,7 @@ function raw(stack: string, values: Record<string, string>, secret: string[] = [
   return { project: "dagster-platform", stack, projectDir: process.cwd(), values: all, secretKeys: new Set(secret.map(ns)) };
 }
 
-const K8S_ONLY = { cloudSql: "false", buckets: "false", registry: "false", postgresHost: "pg.internal", postgresPassword: "pw" };
+const K8S_ONLY = { environment: "production", cloudSql: "false", buckets: "false", registry: "false", postgresHost: "pg.internal", postgresPassword: "pw", kubeconfig: "k" };
 
 function problems(r: RawConfig): string {
   try {
@@ -29,7 +29,7 @@ function problems(r: RawConfig): string {
 
 describe("stack configuration", () => {
   it("a Kubernetes-only stack needs nothing from GCP", () => {
-    const cfg: PlatformConfig = parsePlatformConfig(raw("staging", K8S_ONLY, ["postgresPassword"]));
+    const cfg: PlatformConfig = parsePlatformConfig(raw("staging", K8S_ONLY, ["postgresPassword", "kubeconfig"]));
     assert.equal(cfg.gcp, undefined);
     assert.equal(cfg.cluster.mode, "existing");
     assert.equal(cfg.postgres.mode, "external");
@@ -38,7 +38,7 @@ describe("stack configuration", () => {
   });
 
   it("reports every config problem together", () => {
-    const text = problems(raw("staging", { ...K8S_ONLY, cloudSql: "yes", helmTimeoutSeconds: "5", workspaceRollout: "reloaded", ingress: "public" }, ["postgresPassword"]));
+    const text = problems(raw("staging", { ...K8S_ONLY, cloudSql: "yes", helmTimeoutSeconds: "5", workspaceRollout: "reloaded", ingress: "public" }, ["postgresPassword", "kubeconfig"]));
     assert.match(text, /cloudSql: "yes" is not a boolean \(use true or false\)/);
     assert.match(text, /helmTimeoutSeconds: "5" is not a whole number between 60 and 3600/);
     assert.match(text, /workspaceRollout: "reloaded" is not one of reload, restart \(did you mean "reload"\?\)/);
@@ -48,16 +48,16 @@ describe("stack configuration", () => {
   it("a branch stack takes the head commit's metadata from CI (Dagster+ variables); prod refuses it", () => {
     const sha = "0123456789abcdef0123456789abcdef01234567";
     const commit = { commitTimestamp: "1724871941", commitAuthorName: "Ada", commitAuthorEmail: "ada@example.com", commitMessage: "Better attribution\n\nLong body", gitRepository: "acme/dagster-platform" };
-    const branch = { ...K8S_ONLY, "gcp:project": "acme-data-prod", "gcp:region": "europe-west4", commitSha: sha, previewStack: "organization/dagster-platform/preview", ...commit };
-    const cfg = parsePlatformConfig(raw("pr-42", branch, ["postgresPassword"]));
+    const branch = { "gcp:project": "acme-data-preview", "gcp:region": "europe-west4", commitSha: sha, previewStack: "organization/dagster-platform/preview", ...commit };
+    const cfg = parsePlatformConfig(raw("pr-42", branch));
     assert.equal(cfg.deployment.kind, "branch");
     assert.deepEqual(cfg.deployment.kind === "branch" && cfg.deployment.commit, { timestamp: "1724871941", authorName: "Ada", authorEmail: "ada@example.com", message: "Better attribution", repository: "acme/dagster-platform" });
-    assert.match(problems(raw("pr-42", { ...branch, commitTimestamp: "yesterday" }, ["postgresPassword"])), /commitTimestamp: "yesterday" is not a Unix time in seconds/);
-    assert.match(problems(raw("staging", { ...K8S_ONLY, commitAuthorName: "Ada" }, ["postgresPassword"])), /commitAuthorName: is set on a non-branch stack/);
+    assert.match(problems(raw("pr-42", { ...branch, commitTimestamp: "yesterday" })), /commitTimestamp: "yesterday" is not a Unix time in seconds/);
+    assert.match(problems(raw("staging", { ...K8S_ONLY, commitAuthorName: "Ada" }, ["postgresPassword", "kubeconfig"])), /commitAuthorName: is set on a non-branch stack/);
   });
 
   it("GCP features need gcp:project and gcp:region", () => {
-    const text = problems(raw("staging", { postgresHost: "x" }));
+    const text = problems(raw("staging", { environment: "production", postgresHost: "x" }));
     assert.match(text, /gcp:project: is not set, and this stack plans GCP resources/);
     assert.match(text, /gcp:region: is not set/);
   });

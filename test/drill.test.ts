@@ -17,7 +17,7 @@ const SETTINGS: DrillSettings = {
   namespace: "dagster-drill",
 };
 const CONFIG_KEYS =
-  "dagster-platform:clusterMode,dagster-platform:cloudSql,dagster-platform:buckets,dagster-platform:registry,dagster-platform:snowflake,dagster-platform:namespace,dagster-platform:workspaceRollout,dagster-platform:postgresHost,dagster-platform:postgresPassword(secret),dagster-platform:postgresUser,dagster-platform:postgresDatabase,dagster-platform:kubeContext";
+  "dagster-platform:environment,dagster-platform:clusterMode,dagster-platform:cloudSql,dagster-platform:buckets,dagster-platform:registry,dagster-platform:snowflake,dagster-platform:namespace,dagster-platform:workspaceRollout,dagster-platform:postgresHost,dagster-platform:postgresPassword(secret),dagster-platform:postgresUser,dagster-platform:postgresDatabase,dagster-platform:ambientKubeconfig,dagster-platform:kubeContext";
 
 describe("dr:drill (fake pulumi CLI)", function () {
   this.timeout(30000);
@@ -88,9 +88,9 @@ describe("dr:drill (fake pulumi CLI)", function () {
   });
 
   it("never touches prod, a branch stack, or an existing stack", async () => {
-    for (const stack of ["prod", "pr-3", "pr-x"]) {
-      await assert.rejects(runDrill(await deps(), { ...SETTINGS, stack }), /never runs on prod|branch-deployment name/);
-    }
+    await assert.rejects(runDrill(await deps(), { ...SETTINGS, stack: "prod" }), /the drill never runs on prod/);
+    for (const stack of ["pr-3", "pr-x", "PR-3"]) await assert.rejects(runDrill(await deps(), { ...SETTINGS, stack }), new RegExp(`"${stack}" is a branch-deployment name \\(pr-…\\) or reserved`));
+    await assert.rejects(runDrill(await deps(), { ...SETTINGS, stack: "preview" }), /the drill never runs on the preview stack/);
     assert.deepEqual(fake.calls(), []);
     fake.setState({ stacks: { "drill-old": FakePulumi.stack() } });
     await assert.rejects(runDrill(await deps(), { ...SETTINGS, stack: "drill-old" }), /already exists: a drill starts from empty state/);
@@ -119,8 +119,10 @@ describe("dr:drill (fake pulumi CLI)", function () {
 describe("dr:drill configuration", function () {
   this.timeout(60000);
   it("is a stack the program accepts: existing cluster, external Postgres, nothing in GCP or Snowflake, with a verification Job", async () => {
-    const overrides = Object.entries(drillConfig({ ...SETTINGS, kubeContext: undefined })).map(([k, v]) => `${k}=${v.value}`);
-    const plan = await planStack({ projectDir: PROJECT_DIR, stack: "drill-test", overrides });
+    const config = Object.entries(drillConfig({ ...SETTINGS, kubeContext: undefined }));
+    const overrides = config.filter(([, v]) => !v.secret).map(([k, v]) => `${k}=${v.value}`);
+    const secrets = config.filter(([, v]) => v.secret).map(([k, v]) => `${k}=${v.value}`);
+    const plan = await planStack({ projectDir: PROJECT_DIR, stack: "drill-test", overrides, secrets });
     const types = new Set(plan.resources.map((r) => r.type));
     assert.ok(types.has("kubernetes:batch/v1:Job"), "the verification Job is planned");
     assert.ok(![...types].some((t) => t.startsWith("gcp:") || t.startsWith("snowflake:")), `no GCP or Snowflake resources: ${[...types].join(", ")}`);

@@ -1,17 +1,22 @@
 /** repos/ validation: every bad-input case is refused with the file, the field and the fix. */
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
-import { LOCATION_NAME_MAX, reservedServiceNames, userCodeObjectNames } from "../chart/names";
+import { reservedServiceNames, userCodeObjectNames } from "../chart/names";
 import { chartImage, isPinned, parseImage } from "../locations/image";
 import { LocationFile, parseLocations } from "../locations/load";
 import { formatProblem } from "../locations/problems";
 import { looksSecret } from "../locations/secretLooking";
 import { ValidationContext } from "../locations/validate";
 
+/** The Services the system chart (release "dagster") and the program create, written out from the chart's helpers. */
+const RESERVED_SERVICES = [
+  "dagster-dagster-webserver", "dagster-dagster-webserver-read-only", "dagster-flower", "dagster-postgresql",
+  "dagster-rabbitmq", "dagster-redis", "dagster-webserver-pods",
+];
 const ctx: ValidationContext = {
   reservedEnv: new Set(["DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT", "SNOWFLAKE_DATABASE"]),
   reservedEnvPrefixes: ["DAGSTER_CLOUD_"],
-  reservedServiceNames: new Set(reservedServiceNames()),
+  reservedServiceNames: new Set(RESERVED_SERVICES),
 };
 const GOOD = "image: registry.example.com/team/etl:1.4.2\nmodule: etl.definitions\n";
 
@@ -67,7 +72,7 @@ describe("repos/ validation", () => {
   it("a malformed quantity", () => refuses(`${GOOD}resources: {requests: {cpu: lots}}\n`, /not a Kubernetes quantity/));
   it("run resources with a request above the limit, or a malformed quantity", () => {
     refuses(`${GOOD}runResources: {requests: {memory: 8Gi}, limits: {memory: 4Gi}}\n`, /runResources\.requests\.memory: the request 8Gi is larger than the limit 4Gi/);
-    refuses(`${GOOD}runResources: {limits: {memory: lots}}\n`, /runResources\.limits\.memory: "lots" is not a Kubernetes quantity/);
+    refuses(`${GOOD}runResources: {limits: {memory: lots}}\n`, /runResources\.limits\.memory: "lots": it is not a Kubernetes quantity/);
     refuses(`${GOOD}runResources: {limit: {memory: 1Gi}}\n`, /runResources\.limit: unknown key "limit".*did you mean "limits"/);
   });
   it("a label the chart sets itself", () => refuses(`${GOOD}labels: {component: x}\n`, /set by the chart itself/));
@@ -79,20 +84,21 @@ describe("repos/ validation", () => {
     assert.match(messages[0], /repos\/Marketing_ETL\.yaml: \(file name\): the location name "Marketing_ETL" is not a Kubernetes DNS-1035 label/);
     assert.match(messages[0], /e\.g\. "marketing-etl\.yaml"/);
   });
-  it(`a name longer than ${LOCATION_NAME_MAX}, stating the limit and why`, () => {
-    const name = "a".repeat(LOCATION_NAME_MAX + 1);
+  it("a name longer than 48, stating the limit and why", () => {
+    const name = "a".repeat(49);
     const { messages } = run({ [`${name}.yaml`]: GOOD });
     assert.equal(messages.length, 1);
-    assert.match(messages[0], new RegExp(`is ${LOCATION_NAME_MAX + 1} characters; at most ${LOCATION_NAME_MAX} fit`));
+    assert.match(messages[0], /is 49 characters; at most 48 fit/);
     assert.match(messages[0], /Helm's 53-character release-name limit/);
   });
   it("the longest allowed name gives a 53-character release", () => {
-    const name = "a".repeat(LOCATION_NAME_MAX);
+    const name = "a".repeat(48);
     assert.deepEqual(run({ [`${name}.yaml`]: GOOD }).problems, []);
     assert.equal(userCodeObjectNames(name).release.length, 53);
   });
+  it("the reserved Service names are the chart's and the program's", () => assert.deepEqual(reservedServiceNames(), RESERVED_SERVICES));
   it("a name that collides with a system Service", () => {
-    assert.match(run({ "dagster-dagster-webserver.yaml": GOOD }).messages.join(), /Service the Dagster system release creates/);
+    assert.match(run({ "dagster-dagster-webserver.yaml": GOOD }).messages.join(), /the location name "dagster-dagster-webserver" is the name of a Service the platform creates in the namespace; the location's own Service would collide with it/);
   });
   it("two files that resolve to the same name", () => {
     const { messages, locations } = run({ "etl.yaml": GOOD, "etl.yml": GOOD });
@@ -118,7 +124,7 @@ describe("repos/ validation", () => {
       fc.assert(
         fc.property(fc.oneof(label, fc.string({ maxLength: 70 })), (name) => {
           if (name.includes("/") || name.includes("\\") || name.includes("\0") || name.startsWith(".") || name === "") return;
-          const valid = /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) && name.length <= LOCATION_NAME_MAX && !reservedServiceNames().includes(name);
+          const valid = /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) && name.length <= 48 && !RESERVED_SERVICES.includes(name);
           const { problems } = run({ [`${name}.yaml`]: GOOD });
           assert.equal(problems.length === 0, valid, `${JSON.stringify(name)}: ${problems.map(formatProblem).join("; ")}`);
         }),
@@ -127,7 +133,7 @@ describe("repos/ validation", () => {
     });
     it("every accepted name yields Kubernetes names within their limits", () => {
       fc.assert(
-        fc.property(label.filter((n) => n.length <= LOCATION_NAME_MAX), (name) => {
+        fc.property(label.filter((n) => n.length <= 48), (name) => {
           const n = userCodeObjectNames(name);
           assert.ok(n.release.length <= 53);
           assert.ok(n.service.length <= 63);
@@ -139,7 +145,7 @@ describe("repos/ validation", () => {
     });
     it("distinct names never share a release-owned object name", () => {
       fc.assert(
-        fc.property(label.filter((n) => n.length <= LOCATION_NAME_MAX), label.filter((n) => n.length <= LOCATION_NAME_MAX), (a, b) => {
+        fc.property(label.filter((n) => n.length <= 48), label.filter((n) => n.length <= 48), (a, b) => {
           fc.pre(a !== b);
           const na = userCodeObjectNames(a);
           const nb = userCodeObjectNames(b);
@@ -153,9 +159,11 @@ describe("repos/ validation", () => {
       const digest = fc.stringMatching(/^[a-f0-9]{64}$/).map((h) => `sha256:${h}`);
       fc.assert(
         fc.property(fc.array(component, { minLength: 1, maxLength: 3 }), fc.option(tag), fc.option(digest), (path, t, d) => {
-          const ref = `registry.example.com/${path.join("/")}${t !== null ? `:${t}` : ""}${d !== null ? `@${d}` : ""}`;
+          const name = `registry.example.com/${path.join("/")}`;
+          const ref = `${name}${t !== null ? `:${t}` : ""}${d !== null ? `@${d}` : ""}`;
           const parsed = parseImage(ref);
-          assert.ok(parsed.ok, ref);
+          // distribution/reference: the name (registry and path) is at most 255 characters.
+          assert.equal(parsed.ok, name.length <= 255, ref);
           if (!parsed.ok) return;
           assert.equal(isPinned(parsed.image), d !== null || (t !== null && t !== "latest"));
           if (isPinned(parsed.image)) {

@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { InputError } from "../locations/problems";
 import { Plan, writePlan } from "../offline/plan";
+import { PLAN_MARKER } from "../offline/planFiles";
 import { OfflineRunError } from "../offline/runtime";
 import { KUBERNETES_ONLY, PROJECT_DIR, changed, find, location, plan, reposDir } from "./helpers/plan";
 
@@ -169,8 +170,9 @@ describe("offline plan of the core program", function () {
       });
     });
 
-    it("npm run plan exits non-zero, prints the problems and leaves no resources.json", () => {
+    it("npm run plan exits non-zero, prints the problems and leaves no resources.json in its own folder", () => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-bad-"));
+      fs.writeFileSync(path.join(out, PLAN_MARKER), "an earlier plan\n");
       fs.writeFileSync(path.join(out, "resources.json"), "[] stale from an earlier run\n");
       const repos = reposDir({ "etl.yaml": "image: registry.example.com/etl:latest\nmodule: etl\n" });
       const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", "--stack", "prod", "--out", out, "--repos", repos], { cwd: PROJECT_DIR, encoding: "utf8" });

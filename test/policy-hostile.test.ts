@@ -44,8 +44,8 @@ describe("policy pack against a hostile pull request", function () {
   const edit = (name: string, type: string, change: (props: Props) => Props) => branch.map((r) => (r.name === name && r.type === type ? { ...r, props: change(structuredClone(r.props)) } : r));
 
   before(async () => {
-    preview = await plan("preview");
-    branch = (await plan(stack, { overrides: [`commitSha=${SHA_A}`] })).resources.map((r) => fromPlan(stack, r, preview));
+    preview = await plan("preview", { revealSecrets: true });
+    branch = (await plan(stack, { overrides: [`commitSha=${SHA_A}`], revealSecrets: true })).resources.map((r) => fromPlan(stack, r, preview));
     assert.deepEqual(violations(branch), [], "the real branch plan passes");
   });
 
@@ -153,7 +153,7 @@ describe("policy pack against a hostile pull request", function () {
       stack,
       config: {},
       secretKeys: [],
-      computed: { project: "acme-data-preview", region: "europe-west4", stackOutputs: {} },
+      computed: { project: "acme-data-preview", region: "europe-west4", stackOutputs: () => Promise.reject(new Error("no stack reference here")) },
       program: () => {
         new gcp.storage.Bucket("adopted", { name: "acme-data-prod-dagster-compute-logs", location: "EU" }, { import: "acme-data-prod-dagster-compute-logs" });
       },

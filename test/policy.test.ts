@@ -183,7 +183,7 @@ describe("policy: stack-kind-known (the stack name from the URNs, never a label)
   });
 
   it("fails a malformed pr- name and resources of several stacks", () => {
-    one(stackKindViolations([res(NAMESPACE, {}, { stack: "pr-042" })]), /stack "pr-042": the stack name "pr-042" starts with "pr-"/);
+    one(stackKindViolations([res(NAMESPACE, {}, { stack: "pr-042" })]), /stack "pr-042": the stack name "pr-042" starts like a pull request.s but is not exactly pr-<N>/);
     one(stackKindViolations([prod(), branch()]), /the resources name 2 stacks/);
   });
 
@@ -602,14 +602,16 @@ describe("policy: the program's real plans pass every rule", function () {
   const SHA = "0123456789abcdef0123456789abcdef01234567";
 
   before(async () => {
-    plans.prod = await planStack({ projectDir, stack: "prod" });
-    plans["pr-42"] = await planStack({ projectDir, stack: "pr-42", overrides: [`commitSha=${SHA}`] });
-    plans.preview = await planStack({ projectDir, stack: "preview" });
+    plans.prod = await planStack({ projectDir, stack: "prod", revealSecrets: true });
+    plans["pr-42"] = await planStack({ projectDir, stack: "pr-42", overrides: [`commitSha=${SHA}`], revealSecrets: true });
+    plans.preview = await planStack({ projectDir, stack: "preview", revealSecrets: true });
     // The IAP shape is the only one that exposes the webserver beyond the VPC: plan it too.
     plans["prod-iap"] = await planStack({
       projectDir,
       stack: "prod",
-      overrides: ["ingress=iap", "ingressHost=dagster.example.com", "iapOAuthClientId=client.apps.googleusercontent.com", "iapOAuthClientSecret=not-a-real-secret"],
+      overrides: ["ingress=iap", "ingressHost=dagster.example.com", "iapOAuthClientId=client.apps.googleusercontent.com"],
+      secrets: ["iapOAuthClientSecret=not-a-real-secret"],
+      revealSecrets: true,
     });
   });
 

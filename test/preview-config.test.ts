@@ -59,7 +59,7 @@ describe("branch Secrets and ConfigMaps: provided by the preview stack, or refus
   it("accepts a branch whose every reference is provided, and prod needs no list at all", () => {
     const cfg = parsePlatformConfig(branch({ branchSecretNames: "etl-api, etl-db", branchConfigMapNames: "etl-settings" }));
     assert.deepEqual(cfg.branch?.objects, { secrets: ["etl-api", "etl-db"], configMaps: ["etl-settings"] });
-    const prodRefs = raw("prod", { cloudSql: "false", buckets: "false", registry: "false", snowflake: "false", postgresHost: "pg", postgresPassword: "pw" }, withRefs, ["postgresPassword"]);
+    const prodRefs = raw("prod", { cloudSql: "false", buckets: "false", registry: "false", snowflake: "false", postgresHost: "pg", postgresPassword: "pw", ambientKubeconfig: "true" }, withRefs, ["postgresPassword"]);
     assert.deepEqual(parsePlatformConfig(prodRefs).locations[0].secrets, ["etl-api", "etl-db"]);
   });
 

@@ -219,7 +219,7 @@ describe("a branch namespace's name waits for the deployer's binding", () => {
       stack: "pr-7",
       config: {},
       secretKeys: [],
-      computed: { project: "acme-data-preview", region: "europe-west4", stackOutputs: {} },
+      computed: { project: "acme-data-preview", region: "europe-west4", stackOutputs: () => Promise.reject(new Error("no stack reference here")) },
       program: () => {
         const ns = new DagsterNamespace("namespace", { name: "dagster-pr-7", deploymentKind: "branch", allowedIngressCidrs: [], bindDeployer: { user: "d@acme-data-preview.iam.gserviceaccount.com", clusterRole: "dagster-branch-namespace", bindingName: "dagster-branch-deployer" } });
         name = ns.name;

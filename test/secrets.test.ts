@@ -31,10 +31,10 @@ describe("secrets never appear in plain text", function () {
   it("plans with known secret values write none of them, nor generated passwords or keys", async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-secrets-"));
     const plans = [
-      await plan("prod", { overrides: [`snowflakePrivateKey=${KNOWN.snowflakePrivateKey}`, "ingress=iap", "ingressHost=dagster.acme.example", "iapOAuthClientId=id.apps.googleusercontent.com", `iapOAuthClientSecret=${KNOWN.iapOAuthClientSecret}`] }),
-      await plan("staging", { overrides: [...KUBERNETES_ONLY.filter((o) => !o.startsWith("postgresPassword")), `postgresPassword=${KNOWN.postgresPassword}`, `kubeconfig=${KNOWN.kubeconfig}`] }),
+      await plan("prod", { overrides: ["ingress=iap", "ingressHost=dagster.acme.example", "iapOAuthClientId=id.apps.googleusercontent.com"], secrets: [`snowflakePrivateKey=${KNOWN.snowflakePrivateKey}`, `iapOAuthClientSecret=${KNOWN.iapOAuthClientSecret}`] }),
+      await plan("staging", { overrides: KUBERNETES_ONLY, secrets: [`postgresPassword=${KNOWN.postgresPassword}`, `kubeconfig=${KNOWN.kubeconfig}`] }),
       await plan("pr-42", { overrides: [`commitSha=${SHA_A}`] }),
-      await plan("preview", { overrides: [`branchSecretValues=${KNOWN.branchSecretValues}`] }),
+      await plan("preview", { secrets: [`branchSecretValues=${KNOWN.branchSecretValues}`] }),
     ];
     plans.forEach((p, i) => writePlan(p, path.join(out, String(i))));
     const forbidden = [...Object.values(KNOWN), "KNOWN-BRANCH-TOKEN-4e2a", "offline-plan-password", "offline-plan-private-key"];
@@ -50,7 +50,7 @@ describe("secrets never appear in plain text", function () {
 
   it("the plan's console output and error messages do not print secrets", () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-secrets-cli-"));
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", "--stack", "prod", "--out", out, "--config", `snowflakePrivateKey=${KNOWN.snowflakePrivateKey}`, "--config", "ingress=bogus"], { cwd: PROJECT_DIR, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", "--stack", "prod", "--out", out, "--secret", `snowflakePrivateKey=${KNOWN.snowflakePrivateKey}`, "--config", "ingress=bogus"], { cwd: PROJECT_DIR, encoding: "utf8" });
     assert.equal(r.status, 1);
     assert.ok(!(r.stdout + r.stderr).includes(KNOWN.snowflakePrivateKey));
     assert.match(r.stderr, /ingress: "bogus" is not one of none, iap, internal/);

@@ -19,19 +19,23 @@ export function location(image: string, extra = ""): string {
   return `image: ${image}\nmodule: etl.definitions\n${extra}`;
 }
 
-/** The overrides that make a plan need nothing but Kubernetes (what the core program runs on). */
+/**
+ * The overrides that make a plan need nothing but Kubernetes (what the core program runs on), for
+ * a production-like stack of any name. The kubeconfig and the PostgreSQL password are secrets the
+ * offline plan fills with placeholders.
+ */
 export const KUBERNETES_ONLY = [
+  "environment=production",
   "clusterMode=existing",
   "cloudSql=false",
   "postgresHost=postgres.example.internal",
-  "postgresPassword=not-a-real-password",
   "buckets=false",
   "registry=false",
   "snowflake=false",
 ];
 
-export async function plan(stack: string, opts: { repos?: string; overrides?: string[] } = {}): Promise<Plan> {
-  return planStack({ projectDir: PROJECT_DIR, stack, reposDir: opts.repos, overrides: opts.overrides ?? [] });
+export async function plan(stack: string, opts: { repos?: string; overrides?: string[]; secrets?: string[]; revealSecrets?: boolean } = {}): Promise<Plan> {
+  return planStack({ projectDir: PROJECT_DIR, stack, reposDir: opts.repos, overrides: opts.overrides ?? [], secrets: opts.secrets ?? [], revealSecrets: opts.revealSecrets });
 }
 
 export function find(p: Plan, type: string, name: string): PlanEntry {

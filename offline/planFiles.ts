@@ -1,0 +1,65 @@
+/**
+ * The files `npm run plan --out <dir>` writes. The folder is the plan's only when it was empty (or
+ * new) the first time: a marker file says so, and only a folder with the marker is ever written
+ * into again or cleaned. Nothing but the plan's own files is ever deleted.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { stringify } from "yaml";
+import type { Plan } from "./plan";
+
+export const PLAN_MARKER = ".dagster-platform-plan";
+const PLAN_FILES = ["resources.json", "outputs.json", "locations.json", "workspace.yaml"];
+const MARKER_TEXT = "This folder holds an offline plan (npm run plan). Its files are rewritten by the next plan.\n";
+
+/** Thrown when `--out` names a folder the plan does not own: nothing was written or deleted. */
+export class OutDirError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OutDirError";
+  }
+}
+
+/** Whether the plan may write into `outDir`: it does not exist, is empty, or holds the marker. */
+export function checkOutDir(outDir: string): void {
+  if (!fs.existsSync(outDir)) return;
+  const st = fs.lstatSync(outDir);
+  if (!st.isDirectory()) throw new OutDirError(`--out ${outDir} is not a folder; name a new or empty folder`);
+  const entries = fs.readdirSync(outDir);
+  if (entries.length > 0 && !entries.includes(PLAN_MARKER)) {
+    throw new OutDirError(
+      `--out ${outDir} is not empty and was not written by npm run plan (no ${PLAN_MARKER} in it); ` +
+        "nothing was written or deleted. Name a new or empty folder",
+    );
+  }
+}
+
+/** Removes the files of an earlier plan from a folder the plan owns, so a failed plan leaves no stale one. */
+export function clearPlan(outDir: string): void {
+  if (!fs.existsSync(path.join(outDir, PLAN_MARKER))) return;
+  for (const f of PLAN_FILES) fs.rmSync(path.join(outDir, f), { force: true });
+  const values = path.join(outDir, "values");
+  if (!fs.existsSync(values) || !fs.lstatSync(values).isDirectory()) return;
+  for (const f of fs.readdirSync(values)) {
+    const p = path.join(values, f);
+    if (f.endsWith(".yaml") && fs.lstatSync(p).isFile()) fs.rmSync(p);
+  }
+  if (fs.readdirSync(values).length === 0) fs.rmdirSync(values);
+}
+
+/** Writes the plan into `outDir` (see checkOutDir), replacing an earlier plan there. */
+export function writePlan(plan: Plan, outDir: string): void {
+  checkOutDir(outDir);
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, PLAN_MARKER), MARKER_TEXT);
+  clearPlan(outDir);
+  fs.mkdirSync(path.join(outDir, "values"), { recursive: true });
+  const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
+  fs.writeFileSync(path.join(outDir, "resources.json"), json(plan.resources));
+  fs.writeFileSync(path.join(outDir, "outputs.json"), json(plan.outputs));
+  fs.writeFileSync(path.join(outDir, "locations.json"), json(plan.locations));
+  if (plan.workspaceYaml !== undefined) fs.writeFileSync(path.join(outDir, "workspace.yaml"), plan.workspaceYaml);
+  for (const name of Object.keys(plan.values).sort()) {
+    fs.writeFileSync(path.join(outDir, "values", `${name}.yaml`), stringify(plan.values[name], { lineWidth: 0 }));
+  }
+}
