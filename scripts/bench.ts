@@ -4,7 +4,7 @@
  * Plans generated repos/ folders of 10 to 5,000 code locations with the real program under the
  * mock runtime, each plan in a fresh process, and prints the planning time, the whole process's
  * wall time and CPU time, and its peak memory (max RSS); then plans the branch stack pr-1 for the
- * same folders (its StackReference answered by a plan of prod in a child process, running beside
+ * same folders (its StackReference answered by a plan of the preview stack in a child process, beside
  * it) and prints its cost relative to prod's. The machine's load average is printed with them:
  * other work on the machine slows every figure but the CPU time.
  */
