@@ -27,6 +27,7 @@ export function readBranchLimits(c: ConfigReader): BranchLimits {
   return {
     cpuQuota: quantity(c, "branchCpuQuota", 1, "e.g. 8 or 8000m"),
     memoryQuota: quantity(c, "branchMemoryQuota", 2 ** 30, "e.g. 32Gi"),
+    podQuota: c.int("branchPodQuota"),
     maxConcurrentRuns: c.int("branchMaxConcurrentRuns"),
   };
 }

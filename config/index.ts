@@ -54,7 +54,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
   if (branch && fileProblems.length === 0) {
     fileProblems.push(...unprovidedReferences(locations, branch.objects));
     const shortfall = quotaShortfall(branch.limits, branchWorkload(locations), quantityNumber);
-    if (shortfall) c.problem("branchCpuQuota", shortfall, "raise branchCpuQuota/branchMemoryQuota in Pulumi.yaml (the preview stack enforces the same figures), lower branchMaxConcurrentRuns, or run fewer locations (branchLocations)");
+    if (shortfall) c.problem("branchCpuQuota", shortfall, "raise branchCpuQuota/branchMemoryQuota/branchPodQuota in Pulumi.yaml (the preview stack enforces the same figures), lower branchMaxConcurrentRuns, or run fewer locations (branchLocations)");
   }
   const all = [...c.problems, ...fileProblems];
   if (all.length > 0) throw new InputError(`Refusing to plan stack "${raw.stack}"`, all);

@@ -102,6 +102,7 @@ export const CONFIG_KEYS = {
   branchConfigMapNames: { type: "string", default: "", doc: "Project config: comma-separated ConfigMaps branches may use; a location referencing another is refused in a branch. Values: the preview stack's branchConfigMapValues." },
   branchCpuQuota: { type: "string", default: "8", doc: "CPU requests a branch namespace may hold in all (ResourceQuota; the preview stack's admission policy enforces it as a ceiling)." },
   branchMemoryQuota: { type: "string", default: "32Gi", doc: "Memory requests a branch namespace may hold in all (ResourceQuota; ceiling enforced by the preview stack)." },
+  branchPodQuota: { type: "int", default: 50, min: 10, max: 10000, doc: "Pods a branch namespace may hold at once (ResourceQuota; ceiling enforced by the preview stack). About 5 fixed pods, one per code location, one per running run." },
   branchMaxConcurrentRuns: { type: "int", default: 4, min: 1, max: 100, doc: "Branch stacks: runs executing at once (QueuedRunCoordinator maxConcurrentRuns); the rest wait in the queue." },
   branchPostgresImage: { type: "string", default: "docker.io/library/postgres:16.10", doc: "Branch stacks: the pinned PostgreSQL image of the branch's own run storage." },
   branchPostgresStorageGb: { type: "int", default: 5, min: 1, max: 100, doc: "Branch stacks: size of the branch PostgreSQL's volume." },

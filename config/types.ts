@@ -65,6 +65,8 @@ export interface BranchObjectNames {
 export interface BranchLimits {
   cpuQuota: string;
   memoryQuota: string;
+  /** Pods a branch namespace may hold at once (ResourceQuota `pods`). */
+  podQuota: number;
   maxConcurrentRuns: number;
 }
 

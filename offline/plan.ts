@@ -4,7 +4,7 @@ import { ComputedContext } from "./computed";
 import { enableOfflinePlan, plannedPlaceholders } from "./mode";
 import { ResourceOptionsRecord } from "./record";
 import { runOffline } from "./runtime";
-import { referencedOutputs, referencedStack } from "./reference";
+import { PlanReferenced, referencedOutputs, referencedStack, stackNameOf } from "./reference";
 import { assembleStackConfig } from "./stackConfig";
 
 /** One entry of resources.json. */
@@ -70,20 +70,21 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
   const overrides = [...(opts.overrides ?? []), ...(opts.reposDir ? [`reposDir=${opts.reposDir}`] : [])];
   const assembled = assembleStackConfig(opts.projectDir, opts.stack, overrides, opts.secrets ?? []);
 
-  // A branch reads another stack through a StackReference: plan that one in a child process now,
-  // while this one gets going, and answer the reference with its outputs when it asks.
+  // A branch reads the preview stack through a StackReference: plan that one first (the runtime is
+  // one per process), and answer the reference with its outputs when the program asks.
   const reference = referencedStack(opts.stack, assembled.values);
-  const answer = reference ? referencedOutputs(opts.projectDir, stackNameOf(reference.reference), opts.reposDir) : undefined;
+  const outputs = reference ? await referencedOutputs(planReferenced, opts.projectDir, stackNameOf(reference.reference), opts.reposDir) : undefined;
+  enableOfflinePlan();
   const computed: ComputedContext = {
     project: assembled.values["gcp:project"] ?? "offline-project",
     region: assembled.values["gcp:region"] ?? "offline-region",
     stackOutputs: (ref) => {
-      if (!answer || ref !== reference?.reference) return Promise.reject(new Error(`the offline plan has no outputs for the stack reference ${ref}`));
-      return answer;
+      if (!outputs || ref !== reference?.reference) return Promise.reject(new Error(`the offline plan has no outputs for the stack reference ${ref}`));
+      return Promise.resolve(outputs);
     },
   };
   const indexPath = require.resolve(path.join(opts.projectDir, "index.ts"));
-  const planned = runOffline({
+  const run = await runOffline({
     project: assembled.project,
     stack: opts.stack,
     config: assembled.values,
@@ -96,8 +97,6 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
       return require(indexPath);
     },
   });
-  // A failed plan of the referenced stack fails this one at once: the reference would never resolve.
-  const run = answer ? await Promise.race([planned, answer.then(() => planned)]) : await planned;
 
   const nameByUrn = new Map(run.resources.map((r) => [r.urn, r.name]));
   const resources: PlanEntry[] = run.resources
@@ -132,10 +131,8 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
   };
 }
 
-/** `org/project/stack` → `stack`: the referenced stack's own config file is Pulumi.<stack>.yaml. */
-function stackNameOf(reference: string): string {
-  return reference.split("/").pop() as string;
-}
+/** How a branch's plan plans the stack it references: as any other stack, with the same repos/. */
+export const planReferenced: PlanReferenced = (projectDir, stack, reposDir) => planStack({ projectDir, stack, reposDir });
 
 function summarizeLocations(release: string, v: Record<string, unknown>): PlannedLocation[] {
   const deployments = (v.deployments ?? []) as Record<string, unknown>[];

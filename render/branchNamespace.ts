@@ -99,15 +99,13 @@ export function branchQuotaSpec(limits: BranchLimits): { hard: Record<string, st
     hard: {
       "requests.cpu": limits.cpuQuota,
       "requests.memory": limits.memoryQuota,
-      pods: String(BRANCH_MAX_PODS),
+      pods: String(limits.podQuota),
       persistentvolumeclaims: "2",
       "services.loadbalancers": "0",
       "services.nodeports": "0",
     },
   };
 }
-
-export const BRANCH_MAX_PODS = 50;
 
 /**
  * Default requests for containers that state none (the charts' init containers, run pods of a
@@ -153,7 +151,7 @@ export function quotaShortfall(limits: BranchLimits, work: BranchWorkload, parse
   const need = pods.reduce((a, p) => ({ cpu: a.cpu + p.cpu, memory: a.memory + p.memory }), { cpu: 0, memory: 0 });
   const cpu = parse(limits.cpuQuota) ?? 0;
   const memory = parse(limits.memoryQuota) ?? 0;
-  if (need.cpu <= cpu + 1e-9 && need.memory <= memory && pods.length <= BRANCH_MAX_PODS) return undefined;
+  if (need.cpu <= cpu + 1e-9 && need.memory <= memory && pods.length <= limits.podQuota) return undefined;
   const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)}Gi`;
-  return `${pods.length} pods requesting ${need.cpu.toFixed(2)} CPU and ${gib(need.memory)} with ${limits.maxConcurrentRuns} runs going exceed the quota (${limits.cpuQuota} CPU, ${limits.memoryQuota}, ${BRANCH_MAX_PODS} pods)`;
+  return `${pods.length} pods requesting ${need.cpu.toFixed(2)} CPU and ${gib(need.memory)} with ${limits.maxConcurrentRuns} runs going exceed the quota (${limits.cpuQuota} CPU, ${limits.memoryQuota}, ${limits.podQuota} pods)`;
 }

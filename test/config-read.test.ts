@@ -167,7 +167,7 @@ describe("the typed configuration", () => {
         previewStack: "acme/dagster-platform/preview",
         recloneOnDeploy: false,
         objects: { secrets: [], configMaps: [] },
-        limits: { cpuQuota: "8", memoryQuota: "32Gi", maxConcurrentRuns: 2 },
+        limits: { cpuQuota: "8", memoryQuota: "32Gi", podQuota: 50, maxConcurrentRuns: 2 },
       },
       preview: undefined,
       secretPlaceholders: [],

@@ -310,7 +310,7 @@ describe("Snowflake and branch settings", () => {
     refuse("pr-7", { ...BRANCH, previewStack: "" }, {}, /previewStack: is not set, and a branch stack reads/);
     refuse("prod", { ...GCP, branchLocations: "etl" }, {}, /branchLocations: is set on a non-branch stack/);
     const cfg = accept("pr-7", { ...BRANCH, branch: "b".repeat(255), recloneOnDeploy: "false" });
-    assert.deepEqual(cfg.branch, { previewStack: "organization/dagster-platform/preview", recloneOnDeploy: false, objects: { secrets: [], configMaps: [] }, limits: { cpuQuota: "8", memoryQuota: "32Gi", maxConcurrentRuns: 4 } });
+    assert.deepEqual(cfg.branch, { previewStack: "organization/dagster-platform/preview", recloneOnDeploy: false, objects: { secrets: [], configMaps: [] }, limits: { cpuQuota: "8", memoryQuota: "32Gi", podQuota: 50, maxConcurrentRuns: 4 } });
     assert.deepEqual(cfg.deployment, { kind: "branch", stack: "pr-7", pullRequest: 7, commitSha: SHA, branch: "b".repeat(255), commit: {} });
   });
   it("ingress hosts", () => {

@@ -9,7 +9,7 @@ import { parsePlatformConfig } from "../config";
 import { reservedServiceNames } from "../chart/names";
 import { parseLocations } from "../locations/load";
 import { InputError, formatProblem } from "../locations/problems";
-import { Plan } from "../offline/plan";
+import { Plan, planReferenced } from "../offline/plan";
 import { OutDirError, PLAN_MARKER, checkOutDir, clearPlan, writePlan } from "../offline/planFiles";
 import { ReferencedPlanError, referencedOutputs, referencedStack } from "../offline/reference";
 import { OfflineRunError } from "../offline/runtime";
@@ -136,7 +136,7 @@ describe("npm run plan: a branch's reference and the summary", function () {
     assert.equal(referencedStack("pr-3", {}), undefined);
   });
   it("when the referenced stack's plan fails, the answer says so with its problems", async () => {
-    await assert.rejects(referencedOutputs(process.cwd(), "nosuch", undefined), (cause: unknown) => {
+    await assert.rejects(referencedOutputs(planReferenced, PROJECT_DIR, "nosuch", undefined), (cause: unknown) => {
       assert.ok(cause instanceof ReferencedPlanError, String(cause));
       assert.match(cause.message, /the offline plan of the referenced stack "nosuch" failed:\nRefusing to plan stack "nosuch".*\n.*the stack "nosuch" is neither prod, preview nor pr-<N>/);
       return true;

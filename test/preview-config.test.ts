@@ -98,6 +98,11 @@ describe("branch stack: reads the preview stack only", () => {
     assert.ok(parsePlatformConfig(branch({ branchCpuQuota: "2250m", branchMemoryQuota: "5Gi" }, plain)), "exactly enough is enough");
     assert.match(refusal(branch({ branchMemoryQuota: "2Gi", branchMaxConcurrentRuns: "1" }, plain)), /6 pods requesting 1\.50 CPU and 3\.0Gi with 1 runs going exceed the quota/);
     assert.match(refusal(branch({ branchCpuQuota: "100", branchMemoryQuota: "100Gi", branchMaxConcurrentRuns: "100" }, plain)), /105 pods .* exceed the quota \(100 CPU, 100Gi, 50 pods\)/);
+    // 105 pods of 250m/512Mi: 26.25 CPU and 52.5Gi; a pod quota of 105 holds them, 104 does not.
+    const wide = { branchCpuQuota: "100", branchMemoryQuota: "100Gi", branchMaxConcurrentRuns: "100" };
+    assert.equal(parsePlatformConfig(branch({ ...wide, branchPodQuota: "105" }, plain)).branch?.limits.podQuota, 105);
+    assert.match(refusal(branch({ ...wide, branchPodQuota: "104" }, plain)), /105 pods .* exceed the quota \(100 CPU, 100Gi, 104 pods\)/);
+    assert.match(refusal(branch({ branchPodQuota: "9" }, plain)), /branchPodQuota: "9" is not a whole number between 10 and 10000/);
   });
 
   it("limits: quantities and the run cap are checked, the PostgreSQL image must be pinned", () => {
