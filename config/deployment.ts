@@ -3,6 +3,9 @@ import { excerpt } from "../locations/problems";
 import { DNS_LABEL, GIT_SHA } from "./formats";
 import { ConfigReader } from "./reader";
 
+/** The field a problem of the stack's name is reported under. */
+export const STACK_NAME_FIELD = "(stack name)";
+
 /** The value of `environment` that declares a stack production-like. */
 export const PRODUCTION_ENVIRONMENT = "production";
 /** Longest name of another production-like stack: `dagster-<stack>` must fit a service account id (30). */
@@ -21,7 +24,7 @@ export function readDeployment(c: ConfigReader): Deployment {
     c.problem("environment", `${excerpt(environment)} is not an environment this program knows`, `the only value is ${PRODUCTION_ENVIRONMENT}; unset it otherwise`);
   }
   if (kind.kind === "invalid") {
-    c.problem("(stack name)", kind.reason, "branch stacks are named pr-<pull request number>; prod is prod");
+    c.problem(STACK_NAME_FIELD, kind.reason, "branch stacks are named pr-<pull request number>; prod is prod");
     return { kind: "prod", stack };
   }
   if (kind.kind === "branch") {
@@ -49,14 +52,14 @@ function readBranchCommit(c: ConfigReader): BranchCommit {
 function readOtherStack(c: ConfigReader, stack: string, environment: string | undefined): void {
   if (environment !== PRODUCTION_ENVIRONMENT) {
     c.problem(
-      "(stack name)",
+      STACK_NAME_FIELD,
       `the stack "${stack}" is neither prod, preview nor pr-<N>`,
       `to run another production-like deployment (with its own names, ${prodNameBase(stack)}…), declare it: pulumi config set environment ${PRODUCTION_ENVIRONMENT}; branch stacks are pr-<N>`,
     );
   }
   if (!OTHER_STACK_NAME.test(stack) || stack.length > OTHER_STACK_NAME_MAX) {
     c.problem(
-      "(stack name)",
+      STACK_NAME_FIELD,
       `the stack name ${excerpt(stack)} cannot name a deployment's resources`,
       `a production-like stack other than prod needs a name of lowercase letters, digits and -, starting with a letter, at most ${OTHER_STACK_NAME_MAX} characters (${prodNameBase("<stack>")} names its service account, at most 30)`,
     );

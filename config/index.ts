@@ -13,7 +13,7 @@ import { readBranch } from "./branch";
 import { unprovidedReferences } from "./branchObjects";
 import { readCloud } from "./cloud";
 import { readDagster } from "./dagster";
-import { readDeployment, readNamespace } from "./deployment";
+import { STACK_NAME_FIELD, readDeployment, readNamespace } from "./deployment";
 import { readIngress } from "./ingress";
 import { readLocations } from "./locations";
 import { readPostgres } from "./postgres";
@@ -40,6 +40,9 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
   const c = new ConfigReader(raw);
   const fileProblems: Problem[] = [];
   const deployment = readDeployment(c);
+  // A stack whose name says nothing it may be (PR-1, staging undeclared) has no settings worth
+  // checking: every name derived from it, and every default meant for prod, would only add noise.
+  if (c.problems.some((p) => p.field === STACK_NAME_FIELD)) throw new InputError(`Refusing to plan stack "${raw.stack}"`, c.problems);
   const namespace = readNamespace(c, deployment);
   const dagster = readDagster(c);
   const isPreview = deployment.kind === "preview";

@@ -70,6 +70,13 @@ describe("stack names", () => {
     });
   }
   it("the preview stack is never production-like", () => refuse("preview", { ...K8S, ...PROD_LIKE }, K8S_SECRETS, /environment: is set on the preview stack \(the preview stack serves branches and is never production-like/));
+  it("a refused name is the only problem reported: nothing derived from it is checked", () => {
+    // Each of these would otherwise derive names GCP refuses (dagster-PR-1) and fail prod's defaults.
+    for (const stack of ["PR-1", "staging", "Prod"]) {
+      const text = refuse(stack, { ...GCP, clusterMode: "existing", namespace: "Bad" }, {}, /\(stack name\)/);
+      assert.match(text, /: 1 problem; nothing was planned/, stack);
+    }
+  });
   it("another name is refused unless declared production-like", () => {
     refuse("staging", K8S, K8S_SECRETS, /\(stack name\): the stack "staging" is neither prod, preview nor pr-<N> \(to run another production-like deployment \(with its own names, dagster-staging…\), declare it: pulumi config set environment production/);
   });
