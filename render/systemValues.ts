@@ -54,14 +54,19 @@ export interface SystemIngress {
   serviceAnnotations: Record<string, string>;
 }
 
+type PodAnnotations = Record<string, string>;
+type ImageValues = { repository: string; tag: string; pullPolicy: string };
+
 /**
  * Values for the `dagster/dagster` release. Only what this platform decides is written; the
  * chart's defaults fill the rest. Inputs are plain data, so the result is a pure function of them.
  */
 export function renderSystemValues(input: SystemValuesInput): Record<string, unknown> {
-  const podAnnotations: Record<string, string> =
+  // Webserver and daemon share the annotation and the image: both must roll, and run the same
+  // Dagster, whenever either changes.
+  const podAnnotations: PodAnnotations =
     input.rollout.mode === "restart" ? { [WORKSPACE_CHECKSUM_ANNOTATION]: input.rollout.workspaceChecksum } : {};
-  const image = { repository: input.image.repository, tag: input.image.tag, pullPolicy: "IfNotPresent" };
+  const image: ImageValues = { repository: input.image.repository, tag: input.image.tag, pullPolicy: "IfNotPresent" };
 
   const values: Record<string, unknown> = {
     global: {
@@ -75,98 +80,123 @@ export function renderSystemValues(input: SystemValuesInput): Record<string, unk
       name: "",
       annotations: input.gcpServiceAccount ? { [WORKLOAD_IDENTITY_ANNOTATION]: input.gcpServiceAccount } : {},
     },
-    dagsterWebserver: {
-      replicaCount: input.webserverReplicas,
-      image,
-      // The workspace is a ConfigMap Pulumi owns; `servers` must be emptied or the chart fails
-      // ("workspace.servers and workspace.externalConfigmap cannot both be set").
-      workspace: { enabled: true, servers: [], externalConfigmap: input.workspaceConfigMap },
-      annotations: podAnnotations,
-      resources: input.resources.webserver,
-      service: {
-        type: "ClusterIP",
-        port: 80,
-        annotations: input.ingress?.serviceAnnotations ?? {},
-      },
-    },
-    dagsterDaemon: {
-      image,
-      annotations: podAnnotations,
-      resources: input.resources.daemon,
-      ...(input.maxConcurrentRuns !== undefined
-        ? { runCoordinator: { enabled: true, type: "QueuedRunCoordinator", config: { queuedRunCoordinator: { maxConcurrentRuns: input.maxConcurrentRuns } } } }
-        : {}),
-    },
+    dagsterWebserver: webserverValues(input, image, podAnnotations),
+    dagsterDaemon: daemonValues(input, image, podAnnotations),
     // User code runs in one dagster-user-deployments release per location, not in the subchart;
     // `enabled` keeps the -w workspace flag and the workspace volume on webserver and daemon.
     "dagster-user-deployments": { enabled: true, enableSubchart: false },
     pipelineRun: { image: { ...image } },
-    postgresql: {
-      enabled: false,
-      postgresqlHost: input.postgres.host,
-      postgresqlUsername: input.postgres.user,
-      // Unused: generatePostgresqlPasswordSecret is false and Pulumi writes the Secret. The schema
-      // still requires a string, and an empty one keeps the password out of Helm's release record.
-      postgresqlPassword: "",
-      postgresqlDatabase: input.postgres.database,
-      postgresqlParams: input.postgres.params,
-      // Name the driver dagster-postgres depends on (psycopg2): SQLAlchemy 2.1 maps a bare
-      // postgresql:// to psycopg 3, which no Dagster package installs, and every process that
-      // loads the instance then fails with "No module named 'psycopg'" (found by the rehearsal).
-      postgresqlScheme: POSTGRES_SCHEME,
-      service: { port: input.postgres.port },
-    },
+    postgresql: postgresqlValues(input.postgres),
     generatePostgresqlPasswordSecret: false,
-    runLauncher: {
-      type: "K8sRunLauncher",
-      config: {
-        k8sRunLauncher: {
-          // Run pods use the code location's image, which repos/ requires to be pinned.
-          imagePullPolicy: "IfNotPresent",
-          loadInclusterConfig: true,
-          envConfigMaps: [],
-          envSecrets: [],
-          envVars: [],
-          volumeMounts: [],
-          volumes: [],
-          labels: {},
-          resources: input.resources.runs,
-          runK8sConfig: { jobSpecConfig: { ttlSecondsAfterFinished: input.runJobTtlSeconds } },
-        },
-      },
-    },
-    computeLogManager: input.computeLogs
-      ? {
-          type: "GCSComputeLogManager",
-          config: { gcsComputeLogManager: { bucket: input.computeLogs.bucket, prefix: input.computeLogs.prefix } },
-        }
-      : { type: "NoOpComputeLogManager", config: {} },
-    additionalInstanceConfig: input.defsStateBasePath
-      ? {
-          // Not the chart's defsStateStorage key: that only exists on an unmerged chart branch.
-          defs_state_storage: {
-            module: "dagster._core.storage.defs_state.blob_storage_state_storage",
-            class: "UPathDefsStateStorage",
-            config: { base_path: input.defsStateBasePath },
-          },
-        }
-      : {},
+    runLauncher: runLauncherValues(input),
+    computeLogManager: computeLogManagerValues(input.computeLogs),
+    additionalInstanceConfig: input.defsStateBasePath ? defsStateStorageValues(input.defsStateBasePath) : {},
   };
 
-  if (input.ingress) {
-    values.ingress = {
-      enabled: true,
-      annotations: input.ingress.annotations,
-      labels: {},
-      dagsterWebserver: {
-        host: input.ingress.host,
-        path: "/*",
-        pathType: "ImplementationSpecific",
-        tls: { enabled: false, secretName: "" },
-        precedingPaths: [],
-        succeedingPaths: [],
-      },
-    };
-  }
+  if (input.ingress) values.ingress = ingressValues(input.ingress);
   return values;
+}
+
+function webserverValues(input: SystemValuesInput, image: ImageValues, podAnnotations: PodAnnotations): Record<string, unknown> {
+  return {
+    replicaCount: input.webserverReplicas,
+    image,
+    // The workspace is a ConfigMap Pulumi owns; `servers` must be emptied or the chart fails
+    // ("workspace.servers and workspace.externalConfigmap cannot both be set").
+    workspace: { enabled: true, servers: [], externalConfigmap: input.workspaceConfigMap },
+    annotations: podAnnotations,
+    resources: input.resources.webserver,
+    service: {
+      type: "ClusterIP",
+      port: 80,
+      annotations: input.ingress?.serviceAnnotations ?? {},
+    },
+  };
+}
+
+function daemonValues(input: SystemValuesInput, image: ImageValues, podAnnotations: PodAnnotations): Record<string, unknown> {
+  return {
+    image,
+    annotations: podAnnotations,
+    resources: input.resources.daemon,
+    // Only branch stacks set a limit (branchMaxConcurrentRuns); prod keeps the chart's coordinator.
+    ...(input.maxConcurrentRuns !== undefined
+      ? { runCoordinator: { enabled: true, type: "QueuedRunCoordinator", config: { queuedRunCoordinator: { maxConcurrentRuns: input.maxConcurrentRuns } } } }
+      : {}),
+  };
+}
+
+function postgresqlValues(postgres: PostgresConnection): Record<string, unknown> {
+  return {
+    enabled: false,
+    postgresqlHost: postgres.host,
+    postgresqlUsername: postgres.user,
+    // Unused: generatePostgresqlPasswordSecret is false and Pulumi writes the Secret. The schema
+    // still requires a string, and an empty one keeps the password out of Helm's release record.
+    postgresqlPassword: "",
+    postgresqlDatabase: postgres.database,
+    postgresqlParams: postgres.params,
+    // Name the driver dagster-postgres depends on (psycopg2): SQLAlchemy 2.1 maps a bare
+    // postgresql:// to psycopg 3, which no Dagster package installs, and every process that
+    // loads the instance then fails with "No module named 'psycopg'" (found by the rehearsal).
+    postgresqlScheme: POSTGRES_SCHEME,
+    service: { port: postgres.port },
+  };
+}
+
+function runLauncherValues(input: SystemValuesInput): Record<string, unknown> {
+  return {
+    type: "K8sRunLauncher",
+    config: {
+      k8sRunLauncher: {
+        // Run pods use the code location's image, which repos/ requires to be pinned.
+        imagePullPolicy: "IfNotPresent",
+        loadInclusterConfig: true,
+        envConfigMaps: [],
+        envSecrets: [],
+        envVars: [],
+        volumeMounts: [],
+        volumes: [],
+        labels: {},
+        resources: input.resources.runs,
+        runK8sConfig: { jobSpecConfig: { ttlSecondsAfterFinished: input.runJobTtlSeconds } },
+      },
+    },
+  };
+}
+
+function computeLogManagerValues(computeLogs: SystemValuesInput["computeLogs"]): Record<string, unknown> {
+  return computeLogs
+    ? {
+        type: "GCSComputeLogManager",
+        config: { gcsComputeLogManager: { bucket: computeLogs.bucket, prefix: computeLogs.prefix } },
+      }
+    : { type: "NoOpComputeLogManager", config: {} };
+}
+
+function defsStateStorageValues(basePath: string): Record<string, unknown> {
+  return {
+    // Not the chart's defsStateStorage key: that only exists on an unmerged chart branch.
+    defs_state_storage: {
+      module: "dagster._core.storage.defs_state.blob_storage_state_storage",
+      class: "UPathDefsStateStorage",
+      config: { base_path: basePath },
+    },
+  };
+}
+
+function ingressValues(ingress: SystemIngress): Record<string, unknown> {
+  return {
+    enabled: true,
+    annotations: ingress.annotations,
+    labels: {},
+    dagsterWebserver: {
+      host: ingress.host,
+      path: "/*",
+      pathType: "ImplementationSpecific",
+      tls: { enabled: false, secretName: "" },
+      precedingPaths: [],
+      succeedingPaths: [],
+    },
+  };
 }
