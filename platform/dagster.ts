@@ -41,34 +41,72 @@ export interface DagsterArgs {
   waitFor: pulumi.Resource[];
 }
 
+/** The workspace as the ConfigMap, the system release and the verification must all see it. */
+interface WorkspacePlan {
+  yaml: string;
+  checksum: string;
+  configMapName: string;
+}
+
 /** Dagster itself: the workspace, the system release, one release per location, the verification. */
 export async function deployDagster(cfg: PlatformConfig, args: DagsterArgs): Promise<StackOutputs> {
-  const d = cfg.deployment;
   const sys = systemObjectNames();
-  const onK8s = { provider: args.kubernetes };
-  const storage = args.storage;
+  const yaml = renderWorkspaceYaml(workspaceEntries(cfg.locations));
+  const plan: WorkspacePlan = { yaml, checksum: sha256(yaml), configMapName: `${sys.fullname}-workspace` };
 
-  // The ServiceAccount all code servers and their runs share, bound to the Google identity.
-  const userCodeAccount = new k8s.core.v1.ServiceAccount(
+  const userCodeAccount = userCodeServiceAccount(args);
+  const locations = await deployLocations(cfg, args, userCodeAccount);
+
+  // A location enters the workspace only once its release succeeded: a release that fails (Helm
+  // rolls it back, atomic) stops `pulumi up` before prod's webserver is told about it.
+  const workspace = new WorkspaceConfigMap(
+    "workspace",
+    { namespace: args.namespace, configMapName: plan.configMapName, workspaceYaml: plan.yaml },
+    { provider: args.kubernetes, dependsOn: locations.map((l) => l.release) },
+  );
+  const system = deploySystem(cfg, args, plan, workspace, locations);
+
+  const outputs: StackOutputs = {
+    namespace: cfg.namespace,
+    deployment: cfg.deployment.kind,
+    locations: cfg.locations.map((l) => l.name),
+    workspaceChecksum: plan.checksum,
+    webserverService: sys.webserverService,
+  };
+  // The Job proves a workspace change loaded without restarting anything, so only reload mode
+  // has one (docs/configuration.md, `workspaceRollout`).
+  if (cfg.workspaceRollout === "reload") {
+    outputs.verificationJob = verifyWorkspace(cfg, args, plan, [workspace, system, ...locations]).jobName;
+  }
+  return outputs;
+}
+
+/** The chart repository and version every release (system and user code) is pinned to. */
+function pinnedChart(cfg: PlatformConfig): { version: string; repository: string } {
+  return { version: cfg.chart.version, repository: cfg.chart.repository };
+}
+
+/** The ServiceAccount all code servers and their runs share, bound to the Google identity. */
+function userCodeServiceAccount(args: DagsterArgs): k8s.core.v1.ServiceAccount {
+  const gcpServiceAccount = args.storage.gcpServiceAccount;
+  return new k8s.core.v1.ServiceAccount(
     "user-code",
     {
       metadata: {
         name: USER_CODE_SERVICE_ACCOUNT,
         namespace: args.namespace,
         labels: platformLabels("user-code"),
-        annotations: storage.gcpServiceAccount ? { [WORKLOAD_IDENTITY_ANNOTATION]: storage.gcpServiceAccount } : {},
+        annotations: gcpServiceAccount ? { [WORKLOAD_IDENTITY_ANNOTATION]: gcpServiceAccount } : {},
       },
     },
-    onK8s,
+    { provider: args.kubernetes },
   );
+}
 
-  const workspaceYaml = renderWorkspaceYaml(workspaceEntries(cfg.locations));
-  const workspaceChecksum = sha256(workspaceYaml);
-  const workspaceConfigMapName = `${sys.fullname}-workspace`;
-  const rollout: WorkspaceRollout = cfg.workspaceRollout === "restart" ? { mode: "restart", workspaceChecksum } : { mode: "reload" };
-  const chart = { version: cfg.chart.version, repository: cfg.chart.repository };
-
-  const locations = await declareInBatches(
+/** One `code-<name>` release per location, each after the Secrets and ServiceAccount its pods use. */
+async function deployLocations(cfg: PlatformConfig, args: DagsterArgs, userCodeAccount: pulumi.Resource): Promise<UserCodeLocation[]> {
+  const chart = pinnedChart(cfg);
+  return declareInBatches(
     cfg.locations,
     (location) =>
       new UserCodeLocation(
@@ -80,7 +118,7 @@ export async function deployDagster(cfg: PlatformConfig, args: DagsterArgs): Pro
           values: {
             location,
             namespace: cfg.namespace,
-            platformEnv: { ...dagsterCloudEnv(d, location.git), ...args.platformEnv },
+            platformEnv: { ...dagsterCloudEnv(cfg.deployment, location.git), ...args.platformEnv },
             platformSecrets: args.platformSecrets.length > 0 ? [SNOWFLAKE_SECRET_NAME] : [],
             defaultResources: cfg.size.codeServer,
           },
@@ -88,31 +126,27 @@ export async function deployDagster(cfg: PlatformConfig, args: DagsterArgs): Pro
         { provider: args.kubernetes, dependsOn: [args.postgresSecret, userCodeAccount, ...args.platformSecrets, ...args.waitFor] },
       ),
   );
+}
 
-  // A location enters the workspace only once its release succeeded: a release that fails (Helm
-  // rolls it back, atomic) stops `pulumi up` before prod's webserver is told about it.
-  const workspace = new WorkspaceConfigMap(
-    "workspace",
-    { namespace: args.namespace, configMapName: workspaceConfigMapName, workspaceYaml },
-    { ...onK8s, dependsOn: locations.map((l) => l.release) },
-  );
-
-  const system = new DagsterSystem(
+/** The `dagster` release: webserver and daemon, reading the workspace from its ConfigMap. */
+function deploySystem(cfg: PlatformConfig, args: DagsterArgs, plan: WorkspacePlan, workspace: WorkspaceConfigMap, locations: UserCodeLocation[]): DagsterSystem {
+  const rollout: WorkspaceRollout = cfg.workspaceRollout === "restart" ? { mode: "restart", workspaceChecksum: plan.checksum } : { mode: "reload" };
+  return new DagsterSystem(
     "dagster",
     {
       namespace: args.namespace,
-      chart,
+      chart: pinnedChart(cfg),
       timeoutSeconds: cfg.helmTimeoutSeconds,
       values: {
-        workspaceConfigMap: workspaceConfigMapName,
+        workspaceConfigMap: plan.configMapName,
         rollout,
         postgres: args.postgres,
         image: cfg.systemImage,
         resources: { webserver: cfg.size.webserver, daemon: cfg.size.daemon, runs: cfg.size.runs },
         webserverReplicas: cfg.size.webserverReplicas,
-        computeLogs: storage.computeLogs,
-        defsStateBasePath: storage.defsStateBasePath,
-        gcpServiceAccount: storage.gcpServiceAccount,
+        computeLogs: args.storage.computeLogs,
+        defsStateBasePath: args.storage.defsStateBasePath,
+        gcpServiceAccount: args.storage.gcpServiceAccount,
         ingress: args.ingress?.chartValues,
         runJobTtlSeconds: cfg.runJobTtlSeconds,
         maxConcurrentRuns: cfg.branch?.limits.maxConcurrentRuns,
@@ -125,40 +159,33 @@ export async function deployDagster(cfg: PlatformConfig, args: DagsterArgs): Pro
       dependsOn: [args.postgresSecret, workspace, ...args.waitFor, ...(args.ingress?.dependencies ?? []), ...(cfg.workspaceRollout === "restart" ? locations : [])],
     },
   );
+}
 
-  const outputs: StackOutputs = {
-    namespace: cfg.namespace,
-    deployment: d.kind,
-    locations: cfg.locations.map((l) => l.name),
-    workspaceChecksum,
-    webserverService: sys.webserverService,
-  };
-  if (cfg.workspaceRollout === "reload") {
-    const verification = new WorkspaceVerification(
-      "verify-workspace",
-      {
-        namespace: args.namespace,
-        namespaceName: cfg.namespace,
-        image: cfg.verify.image,
-        timing: verificationTiming({
-          baseSeconds: cfg.verify.timeoutSeconds,
-          secondsPerLocation: cfg.verify.secondsPerLocation,
-          locations: cfg.locations.length,
-          replicas: cfg.size.webserverReplicas,
-        }),
-        graphqlUrl: `http://${sys.webserverService}.${cfg.namespace}.svc.cluster.local:80/graphql`,
-        webserverPodSelector: { "app.kubernetes.io/name": "dagster", "app.kubernetes.io/instance": sys.release, component: "dagster-webserver" },
-        webserverReplicas: cfg.size.webserverReplicas,
-        webserverPort: 80,
-        expectedLocations: cfg.locations.map((l) => l.name),
-        workspaceYaml,
-        workspaceConfigMap: workspaceConfigMapName,
-        script: fs.readFileSync(VERIFIER_PATH, "utf8"),
-        dependsOn: [workspace, system, ...locations],
-      },
-      onK8s,
-    );
-    outputs.verificationJob = verification.jobName;
-  }
-  return outputs;
+/** The Job that fails `pulumi up` unless every webserver replica loaded exactly the expected locations. */
+function verifyWorkspace(cfg: PlatformConfig, args: DagsterArgs, plan: WorkspacePlan, dependsOn: pulumi.Resource[]): WorkspaceVerification {
+  const sys = systemObjectNames();
+  return new WorkspaceVerification(
+    "verify-workspace",
+    {
+      namespace: args.namespace,
+      namespaceName: cfg.namespace,
+      image: cfg.verify.image,
+      timing: verificationTiming({
+        baseSeconds: cfg.verify.timeoutSeconds,
+        secondsPerLocation: cfg.verify.secondsPerLocation,
+        locations: cfg.locations.length,
+        replicas: cfg.size.webserverReplicas,
+      }),
+      graphqlUrl: `http://${sys.webserverService}.${cfg.namespace}.svc.cluster.local:80/graphql`,
+      webserverPodSelector: { "app.kubernetes.io/name": "dagster", "app.kubernetes.io/instance": sys.release, component: "dagster-webserver" },
+      webserverReplicas: cfg.size.webserverReplicas,
+      webserverPort: 80,
+      expectedLocations: cfg.locations.map((l) => l.name),
+      workspaceYaml: plan.yaml,
+      workspaceConfigMap: plan.configMapName,
+      script: fs.readFileSync(VERIFIER_PATH, "utf8"),
+      dependsOn,
+    },
+    { provider: args.kubernetes },
+  );
 }
