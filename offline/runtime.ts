@@ -111,11 +111,7 @@ export class OfflineRunError extends Error {
   }
 }
 
-/**
- * Runs a Pulumi program under the mock runtime, with the given config, and records every
- * resource it registers. The program is run inside a real Stack resource, as the CLI does.
- */
-export async function runOffline(args: {
+export interface OfflineRunArgs {
   project: string;
   stack: string;
   config: Record<string, string>;
@@ -124,11 +120,37 @@ export async function runOffline(args: {
   program: () => unknown;
   /** Record secret inputs in clear (policy-rule tests only: the engine shows analyzers values, not marks). */
   revealSecrets?: boolean;
-}): Promise<OfflineRun> {
-  const { project, stack } = args;
+}
+
+/** What the intercepted monitor has seen of the program so far. */
+interface Recording {
+  resources: RecordedResource[];
+  invokes: string[];
+  /** The Stack's registered outputs; empty until the program has finished. */
+  stackOutputs: Record<string, unknown>;
+}
+
+/**
+ * Runs a Pulumi program under the mock runtime, with the given config, and records every
+ * resource it registers. The program is run inside a real Stack resource, as the CLI does.
+ */
+export async function runOffline(args: OfflineRunArgs): Promise<OfflineRun> {
+  await installMocks(args);
+  const recording = interceptMonitor(args);
+  await runInStack(args.program, recording);
+  return {
+    invokes: recording.invokes,
+    resources: programResources(recording),
+    outputs: mask(recording.stackOutputs) as Record<string, unknown>,
+    rawOutputs: unwrapSecrets(recording.stackOutputs) as Record<string, unknown>,
+  };
+}
+
+/** The mock runtime, set up for this stack and config; the monitor it creates is intercepted next. */
+async function installMocks(args: OfflineRunArgs): Promise<void> {
   await pulumi.runtime.setMocks(
     {
-      // Reads only (registrations are answered below): StackReferences and `Resource.get`.
+      // Reads only (registrations are answered by interceptMonitor): StackReferences and `Resource.get`.
       newResource: async (m: pulumi.runtime.MockResourceArgs) => {
         const inputs = unwrapSecrets(m.inputs) as Record<string, unknown>;
         const computed = m.type === STACK_REFERENCE ? await stackReferenceState(m.name, inputs, args.computed) : computedOutputs(m.type, m.name, inputs, args.computed);
@@ -136,51 +158,75 @@ export async function runOffline(args: {
       },
       call: () => ({}),
     },
-    project,
-    stack,
+    args.project,
+    args.stack,
     false,
   );
   pulumi.runtime.setAllConfig(args.config, args.secretKeys);
+}
 
+/** Replaces the mock monitor's handlers with ones that record each request before answering it. */
+function interceptMonitor(args: OfflineRunArgs): Recording {
+  const { project, stack } = args;
   const monitor = pulumi.runtime.getMonitor() as unknown as InterceptableMonitor;
-  const resources: RecordedResource[] = [];
-  const invokes: string[] = [];
-  let stackOutputs: Record<string, unknown> = {};
+  const recording: Recording = { resources: [], invokes: [], stackOutputs: {} };
   const invoke = monitor.invoke.bind(monitor);
   monitor.invoke = (req, cb) => {
-    invokes.push(req.getTok());
+    recording.invokes.push(req.getTok());
     invoke(req, cb);
   };
   const read = monitor.readResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     try {
       const wire = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
-      resources.push(recordRegistration(req, stack, project, wire, args.revealSecrets));
+      recording.resources.push(recordRegistration(req, stack, project, wire, args.revealSecrets));
       cb(null, answer(req, wire, stack, project, args.computed));
     } catch (e) {
       cb(e as Error);
     }
   };
   monitor.readResource = (req, cb) => {
-    resources.push(recordRead(req, stack, project));
+    recording.resources.push(recordRead(req, stack, project));
     read(req, cb);
   };
   // Registered outputs matter only for the Stack (the mock monitor would look the URN up in the
   // states it keeps, which the lean registration above does not).
   monitor.registerResourceOutputs = (req, cb) => {
     const { urn, outputs } = recordOutputs(req);
-    if (urn.split("::")[2] === "pulumi:pulumi:Stack") stackOutputs = outputs;
+    if (urn.split("::")[2] === "pulumi:pulumi:Stack") recording.stackOutputs = outputs;
     cb(null, {});
   };
+  return recording;
+}
 
+/**
+ * Runs the program inside a Stack with the SDK's debugging overhead off, and waits for every
+ * request it started, failed or not, so that the recording is complete when this returns.
+ */
+async function runInStack(program: () => unknown, recording: Recording): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const settings = require("@pulumi/pulumi/runtime/settings") as SettingsInternals;
+  const restore = switchOffDebugOverhead();
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => program());
+  } catch (e) {
+    await settings.waitForRPCs();
+    throw new OfflineRunError(e, programResources(recording));
+  } finally {
+    await settings.waitForRPCs();
+    restore();
+  }
+}
+
+/**
+ * The SDK takes a stack trace for every resource (its source position, unlimited depth) and
+ * wraps every promise for leak reports (three properties, a stack trace and two more promises
+ * each); under ts-node's source maps that is most of a plan's time and garbage. A plan needs
+ * none of it, so it is switched off while the plan runs; the returned function puts it back.
+ */
+function switchOffDebugOverhead(): () => void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const debuggable = require("@pulumi/pulumi/runtime/debuggable") as DebuggableInternals;
-  // The SDK takes a stack trace for every resource (its source position, unlimited depth) and
-  // wraps every promise for leak reports (three properties, a stack trace and two more promises
-  // each); under ts-node's source maps that is most of a plan's time and garbage. A plan needs
-  // none of it, so it is switched off while the plan runs, and put back after.
   const stackTraceLimit = Error.stackTraceLimit;
   const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
   const callsites = resourceClass.callsites;
@@ -190,22 +236,15 @@ export async function runOffline(args: {
   resourceClass.callsites = () => [];
   debuggable.debuggablePromise = (p) => p;
   Struct.fromJavaScript = (plain) => new PlainStruct(plain);
-  try {
-    await pulumi.runtime.runInPulumiStack(async () => args.program());
-  } catch (e) {
-    await settings.waitForRPCs();
-    throw new OfflineRunError(e, resources.filter((r) => r.type !== "pulumi:pulumi:Stack"));
-  } finally {
-    await settings.waitForRPCs();
+  return () => {
     Error.stackTraceLimit = stackTraceLimit;
     resourceClass.callsites = callsites;
     debuggable.debuggablePromise = debuggablePromise;
     Struct.fromJavaScript = fromJavaScript;
-  }
-  return {
-    invokes,
-    resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"),
-    outputs: mask(stackOutputs) as Record<string, unknown>,
-    rawOutputs: unwrapSecrets(stackOutputs) as Record<string, unknown>,
   };
+}
+
+/** The recorded resources without the Stack: the harness declares it, not the program. */
+function programResources(recording: Recording): RecordedResource[] {
+  return recording.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
 }
