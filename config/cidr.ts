@@ -42,9 +42,9 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
 /** Every pair of named ranges that overlap, as [name, name]. */
 export function overlappingPairs(ranges: readonly (readonly [string, Cidr])[]): [string, string][] {
   const pairs: [string, string][] = [];
-  for (let i = 0; i < ranges.length; i++) {
-    for (let j = i + 1; j < ranges.length; j++) if (overlaps(ranges[i][1], ranges[j][1])) pairs.push([ranges[i][0], ranges[j][0]]);
-  }
+  ranges.forEach(([a, rangeA], i) => {
+    for (const [b, rangeB] of ranges.slice(i + 1)) if (overlaps(rangeA, rangeB)) pairs.push([a, b]);
+  });
   return pairs;
 }
 

@@ -59,12 +59,13 @@ export function readTarget(r: Reader, doc: Dict): CodeTarget | undefined {
   const kind = present[0];
   const value = r.string(doc, kind, kind);
   if (value === undefined) return undefined;
-  if (kind !== "file" && !PYTHON_DOTTED.test(value)) {
+  if (kind === "file") {
+    if (/[\x00-\x1f\x7f]/.test(value)) {
+      r.add(kind, "the path contains a control character", "use a plain file path, e.g. /app/definitions.py");
+      return undefined;
+    }
+  } else if (!PYTHON_DOTTED.test(value)) {
     r.add(kind, `${excerpt(value)} is not a Python ${kind} name`, "use dotted identifiers, e.g. marketing_etl.definitions");
-    return undefined;
-  }
-  if (kind === "file" && /[\x00-\x1f\x7f]/.test(value)) {
-    r.add(kind, "the path contains a control character", "use a plain file path, e.g. /app/definitions.py");
     return undefined;
   }
   return { kind, value };

@@ -48,7 +48,9 @@ export function parseImage(reference: string): ImageParse {
   }
   const parts = rest.split("/");
   const first = parts[0];
-  const hasRegistry = parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");
+  // distribution/reference also reads a first component "localhost" as a registry; it passes as a
+  // path component just the same, so it needs no case of its own here.
+  const hasRegistry = parts.length > 1 && (first.includes(".") || first.includes(":"));
   if (hasRegistry && (!REGISTRY.test(first) || Number(first.split(":")[1] ?? 0) > 65535)) return { ok: false, reason: `the registry ${excerpt(first)} is not a host name with an optional port` };
   const path = hasRegistry ? parts.slice(1) : parts;
   const bad = path.find((c) => !PATH_COMPONENT.test(c));

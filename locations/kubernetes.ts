@@ -22,10 +22,10 @@ export function qualifiedNameError(key: string): string | undefined {
   const parts = key.split("/");
   if (parts.length > 2) return `the key ${excerpt(key)} has ${parts.length - 1} slashes; a Kubernetes key is [prefix/]name with at most one`;
   const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
-  if (prefix !== undefined && (prefix.length === 0 || prefix.length > SUBDOMAIN_MAX || !SUBDOMAIN.test(prefix))) {
+  if (prefix !== undefined && (prefix.length > SUBDOMAIN_MAX || !SUBDOMAIN.test(prefix))) {
     return `the prefix ${excerpt(prefix)} must be a DNS subdomain (lowercase, at most ${SUBDOMAIN_MAX} characters)`;
   }
-  if (name.length === 0 || name.length > QUALIFIED_NAME_MAX || !QUALIFIED_NAME.test(name)) {
+  if (name.length > QUALIFIED_NAME_MAX || !QUALIFIED_NAME.test(name)) {
     return `the name ${excerpt(name)} must be 1-${QUALIFIED_NAME_MAX} characters of letters, digits, "-", "_" or ".", starting and ending alphanumeric`;
   }
   return undefined;
@@ -36,9 +36,8 @@ export function qualifiedNameError(key: string): string | undefined {
  * for Kubernetes core components (kubernetes.io/docs/concepts/overview/working-with-objects/labels).
  */
 export function reservedPrefixError(key: string): string | undefined {
-  const slash = key.indexOf("/");
-  if (slash < 0) return undefined;
-  const prefix = key.slice(0, slash);
+  const [prefix, ...rest] = key.split("/");
+  if (rest.length === 0) return undefined;
   if (/(^|\.)(kubernetes\.io|k8s\.io)$/.test(prefix)) return `the prefix "${prefix}" is reserved for Kubernetes itself; use a prefix of your own (e.g. acme.com/)`;
   return undefined;
 }

@@ -152,8 +152,10 @@ export function parseLocations(files: readonly LocationFile[], ctx: ValidationCo
     const tooBig = helmSizeProblem(parsed.doc, file, text.length);
     const result = validateLocation(name, file, parsed.doc, ctx);
     problems.push(...unsafe, ...(tooBig ? [tooBig] : []), ...result.problems);
-    if (result.location && unsafe.length === 0 && !tooBig) locations.push(result.location);
+    // Any problem (unsafe strings and size included) refuses every location below.
+    if (result.location) locations.push(result.location);
   }
-  locations.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Names are unique here (a second file of a name is refused above).
+  locations.sort((a, b) => (a.name < b.name ? -1 : 1));
   return problems.length > 0 ? { locations: [], problems } : { locations, problems };
 }

@@ -6,8 +6,8 @@ import { looksSecret } from "./secretLooking";
 
 /** Labels and annotations the chart writes itself: a second copy would break its YAML or selectors. */
 const CHART_LABELS = new Set([
-  "component", "deployment", "app.kubernetes.io/name", "app.kubernetes.io/instance",
-  "app.kubernetes.io/version", "app.kubernetes.io/managed-by", "helm.sh/chart",
+  // The chart's app.kubernetes.io/* labels are refused before this check, as Kubernetes' own prefix.
+  "component", "deployment", "helm.sh/chart",
 ]);
 const CHART_ANNOTATIONS = new Set(["checksum/dagster-user-deployment"]);
 

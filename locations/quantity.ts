@@ -33,7 +33,7 @@ export function parseQuantity(text: string): QuantityParse {
   const m = GRAMMAR.exec(text);
   if (!m || (m[2] + (m[3] ?? "")).length === 0) return { ok: false, reason: "it is not a Kubernetes quantity" };
   const [, sign, int, frac = "", suffix = ""] = m;
-  const mantissa = BigInt(int + frac || "0");
+  const mantissa = BigInt(int + frac);
   let exp10 = -frac.length;
   let exp2 = 0;
   if (suffix in BINARY) exp2 = BINARY[suffix];
@@ -43,9 +43,7 @@ export function parseQuantity(text: string): QuantityParse {
   if (exp10 > EXPONENT_BOUND) return { ok: false, reason: "it is larger than the largest quantity Kubernetes holds (2^63-1); Kubernetes would cap it" };
   if (exp10 < -EXPONENT_BOUND) return { ok: false, reason: "it is finer than Kubernetes keeps (1n); Kubernetes would round it up" };
   const scaled = mantissa * 2n ** BigInt(exp2);
-  const value: Quantity = exp10 >= 0
-    ? { negative: sign === "-", num: scaled * 10n ** BigInt(exp10), den: 1n }
-    : { negative: sign === "-", num: scaled, den: 10n ** BigInt(-exp10) };
+  const value: Quantity = { negative: sign === "-", num: scaled * 10n ** BigInt(Math.max(exp10, 0)), den: 10n ** BigInt(Math.max(-exp10, 0)) };
   if (value.num > QUANTITY_MAX * value.den) return { ok: false, reason: "it is larger than the largest quantity Kubernetes holds (2^63-1); Kubernetes would cap it" };
   if (!isMultipleOf(value, 1n, 1_000_000_000n)) return { ok: false, reason: "it is finer than Kubernetes keeps (1n); Kubernetes would round it up" };
   return { ok: true, value };

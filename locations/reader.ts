@@ -4,8 +4,9 @@ import { didYouMean } from "./suggest";
 export type Dict = Record<string, unknown>;
 export const isDict = (v: unknown): v is Dict => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** The mapping with its keys in code-unit order (Array.prototype.sort's default), as Helm and kubectl print them. */
 export function sortKeys<T>(obj: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.keys(obj).sort().map((k) => [k, obj[k]]));
 }
 
 /** What a value is, for "… is a number, not a string" messages. */

@@ -5,19 +5,20 @@
  * `TOKENIZER_MODEL` is fine and `DB_PASSWORD`, `apiKey`, `GITHUB_TOKEN` are not.
  */
 const SECRET_WORDS = new Set(["PASSWORD", "PASSWD", "PWD", "SECRET", "SECRETS", "TOKEN", "CREDENTIAL", "CREDENTIALS", "CREDS", "APIKEY", "PASSPHRASE"]);
-const SECRET_PAIRS = new Set(["PRIVATE KEY", "API KEY", "ACCESS KEY", "SECRET KEY", "CLIENT SECRET", "AUTH TOKEN"]);
+/** Two-word names of a secret whose words alone are harmless (SECRET KEY or AUTH TOKEN already match by SECRET, TOKEN). */
+const SECRET_PAIRS = ["PRIVATE KEY", "API KEY", "ACCESS KEY"];
 
 function words(key: string): string[] {
   return key
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
     .split(/[_\-.\s/]+/)
-    .filter(Boolean)
     .map((w) => w.toUpperCase());
 }
 
 export function looksSecret(key: string): boolean {
   const w = words(key);
   if (w.some((x) => SECRET_WORDS.has(x))) return true;
-  for (let i = 0; i + 1 < w.length; i++) if (SECRET_PAIRS.has(`${w[i]} ${w[i + 1]}`)) return true;
-  return false;
+  // Words joined by single spaces, padded, so a pair matches whole words only.
+  const spaced = ` ${w.join(" ")} `;
+  return SECRET_PAIRS.some((pair) => spaced.includes(` ${pair} `));
 }

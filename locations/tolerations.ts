@@ -11,9 +11,9 @@ const KEYS = ["key", "operator", "value", "effect", "tolerationSeconds"];
 const OPERATORS = ["Exists", "Equal"] as const;
 const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
 
-function readOne(r: Reader, item: Dict, field: string): Toleration | undefined {
+/** One toleration; its problems go to the reader (any problem refuses the whole location). */
+function readOne(r: Reader, item: Dict, field: string): Toleration {
   r.unknownKeys(item, KEYS, `${field}.`);
-  const before = r.problems.length;
   const t: Toleration = {};
   const key = r.string(item, "key", `${field}.key`);
   if (key !== undefined) {
@@ -45,7 +45,7 @@ function readOne(r: Reader, item: Dict, field: string): Toleration | undefined {
     else if (t.effect !== "NoExecute") r.add(`${field}.tolerationSeconds`, "is set, but effect is not NoExecute", "Kubernetes requires effect NoExecute with tolerationSeconds: set it or drop tolerationSeconds");
     else t.tolerationSeconds = secs;
   }
-  return r.problems.length === before ? t : undefined;
+  return t;
 }
 
 export function readTolerations(r: Reader, doc: Dict): Toleration[] {
@@ -62,8 +62,7 @@ export function readTolerations(r: Reader, doc: Dict): Toleration[] {
       r.add(field, `${show(item)} is not a mapping`, "write {key, operator, value, effect}");
       return;
     }
-    const t = readOne(r, item, field);
-    if (t) out.push(t);
+    out.push(readOne(r, item, field));
   });
   return out;
 }
