@@ -98,22 +98,15 @@ function dataProblems(c: ConfigReader, key: "branchSecretValues" | "branchConfig
     c.problem(key, `entry "${name}" is not an object of KEY: value`);
     return undefined;
   }
-  let ok = true;
   for (const [k, v] of Object.entries(data)) {
-    if (typeof v !== "string") {
-      ok = false;
-      c.problem(key, `entry "${name}", key "${k}": the value is not a string`, "quote numbers and booleans");
-    }
-    if (!DATA_KEY.test(k)) {
-      ok = false;
-      c.problem(key, `entry "${name}": key "${k}" is not an environment variable name`, "locations load these with envFrom: letters, digits and _, not starting with a digit");
-    }
+    if (typeof v !== "string") c.problem(key, `entry "${name}", key "${k}": the value is not a string`, "quote numbers and booleans");
+    if (!DATA_KEY.test(k)) c.problem(key, `entry "${name}": key "${k}" is not an environment variable name`, "locations load these with envFrom: letters, digits and _, not starting with a digit");
     if (key === "branchConfigMapValues" && looksSecret(k)) {
-      ok = false;
       c.problem(key, `entry "${name}": key "${k}" looks like a secret`, "a ConfigMap is not encrypted: put it in a Secret (branchSecretNames/branchSecretValues)");
     }
   }
-  return ok ? (data as Record<string, string>) : undefined;
+  // Any problem above refuses the whole configuration, so what is returned then is never used.
+  return data as Record<string, string>;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -8,7 +8,12 @@ export const STACK_NAME_FIELD = "(stack name)";
 
 /** The value of `environment` that declares a stack production-like. */
 export const PRODUCTION_ENVIRONMENT = "production";
-/** Longest name of another production-like stack: `dagster-<stack>` must fit a service account id (30). */
+/**
+ * Longest name of another production-like stack: `dagster-<stack>` must fit a service account id
+ * (30). It then also fits every other id derived from it: the Cloud SQL instance `dagster-<stack>`
+ * (lowercase, starting with a letter; `<project>:<instance>` is at most 30 + 1 + 30, within the
+ * 98 Cloud SQL allows: sqladmin v1 API reference, `instance`), the registry and the namespace.
+ */
 export const OTHER_STACK_NAME_MAX = 22;
 const OTHER_STACK_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 

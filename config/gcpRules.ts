@@ -31,16 +31,6 @@ export function registryIdProblem(id: string): string | undefined {
 }
 
 /**
- * Cloud SQL: an instance id is lowercase letters, numbers and hyphens, starts with a letter, and
- * the total length is at most 98 characters (sqladmin v1 API reference, `instance`).
- */
-export function sqlInstanceIdProblem(id: string, project: string): string | undefined {
-  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(id)) return "a Cloud SQL instance id is lowercase letters, digits and -, starting with a letter and not ending with -";
-  if (`${project}:${id}`.length > 98) return `"${project}:${id}" is longer than the 98 characters Cloud SQL allows`;
-  return undefined;
-}
-
-/**
  * Cloud Storage bucket names (cloud.google.com/storage/docs/buckets#naming): 3-63 characters
  * (up to 222 with dots, each dot-separated part at most 63), lowercase letters, digits, -, _ and
  * ., starting and ending with a letter or digit; not an IP address; not starting with "goog" and

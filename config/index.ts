@@ -49,7 +49,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
   // The preview stack runs no Dagster: no webserver to expose, no locations, no Snowflake.
   const ingress = isPreview ? ({ mode: "none" } as const) : readIngress(c, deployment);
   const { cloudSql, ...cloud } = readCloud(c, deployment, ingress.mode === "internal" ? ingress.proxySubnetCidr : undefined);
-  const postgres = readPostgres(c, deployment, cloudSql, cloud.gcp?.project);
+  const postgres = readPostgres(c, deployment, cloudSql);
   const preview = readPreview(c, deployment, cloud.gcp);
   const snowflake = isPreview ? undefined : readSnowflake(c, deployment);
   const branch = readBranch(c, deployment);

@@ -2,13 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { isPinned, parseImage } from "../locations/image";
 import { excerpt } from "../locations/problems";
 import { Deployment } from "../render/deployment";
-import { gcpNames } from "../render/gcpNames";
-import { sqlInstanceIdProblem, sqlTierProblem } from "./gcpRules";
+import { sqlTierProblem } from "./gcpRules";
 import { ConfigReader } from "./reader";
 import { PostgresConfig } from "./types";
 
 /** Dagster's storage: this stack's Cloud SQL, an external server, or the branch's own PostgreSQL. */
-export function readPostgres(c: ConfigReader, deployment: Deployment, cloudSql: boolean, project: string | undefined): PostgresConfig {
+export function readPostgres(c: ConfigReader, deployment: Deployment, cloudSql: boolean): PostgresConfig {
   if (deployment.kind === "preview") return { mode: "none" };
   if (deployment.kind === "branch") return { mode: "branch", image: branchPostgresImage(c), storageGb: c.int("branchPostgresStorageGb") };
   if (cloudSql) {
@@ -17,9 +16,6 @@ export function readPostgres(c: ConfigReader, deployment: Deployment, cloudSql: 
     const tier = c.string("cloudSqlTier") ?? "db-custom-1-3840";
     const tierWhy = sqlTierProblem(tier);
     if (tierWhy) c.problem("cloudSqlTier", `${excerpt(tier)}: ${tierWhy}`);
-    const instance = gcpNames(deployment, project ?? "").sqlInstance;
-    const instanceWhy = project && project !== "unset" ? sqlInstanceIdProblem(instance, project) : undefined;
-    if (instanceWhy) c.problem("(stack name)", `the Cloud SQL instance "${instance}" it derives is refused: ${instanceWhy}`);
     const deletionProtection = c.bool("cloudSqlDeletionProtection");
     if (!deletionProtection && deployment.stack === "prod") {
       c.problem("cloudSqlDeletionProtection", "is false on the prod stack", "prod run history is protected; keep it true");

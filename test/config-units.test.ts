@@ -7,14 +7,13 @@ import { strict as assert } from "assert";
 import { formatAddress, overlappingPairs, overlaps, parseCidr, rangeProblem, subnetRangeProblem, Cidr } from "../config/cidr";
 import { DNS_LABEL, GCP_PROJECT, GCP_SERVICE_ACCOUNT, GIT_SHA, HOST, SEMVER, STACK_REF } from "../config/formats";
 import {
-  bucketLocationProblem, bucketNameProblem, computeNameProblem, gkeClusterNameProblem, regionProblem, registryIdProblem, serviceAccountIdProblem, sqlInstanceIdProblem, sqlTierProblem,
+  bucketLocationProblem, bucketNameProblem, computeNameProblem, gkeClusterNameProblem, regionProblem, registryIdProblem, serviceAccountIdProblem, sqlTierProblem,
 } from "../config/gcpRules";
 
 const COMPUTE = "Compute Engine names are 1-63 lowercase letters, digits and -, starting with a letter and not ending with - (RFC 1035)";
 const GKE = "a GKE cluster name is 1-40 lowercase letters, digits and -, starting with a letter and not ending with -";
 const SA = "a service account id is 6-30 lowercase letters, digits and -, starting with a letter and not ending with -";
 const REGISTRY = "an Artifact Registry repository id is 1-63 lowercase letters, digits and -, starting with a letter";
-const SQL = "a Cloud SQL instance id is lowercase letters, digits and -, starting with a letter and not ending with -";
 const BUCKET_CHARS = "a bucket name is lowercase letters, digits, -, _ and ., starting and ending with a letter or digit";
 const BUCKET_LENGTH = "a bucket name is 3-63 characters (222 with dots, at most 63 between two dots)";
 const BUCKET_IP = "a bucket name cannot be an IP address";
@@ -33,14 +32,6 @@ describe("GCP naming rules, at their edges", () => {
   it("GKE cluster names (1-40)", () => table(gkeClusterNameProblem, { a: undefined, [`a${"b".repeat(39)}`]: undefined, [`a${"b".repeat(40)}`]: GKE, "a-": GKE, "1a": GKE }));
   it("service account ids (6-30)", () => table(serviceAccountIdProblem, { abcdef: undefined, abcde: SA, [`a${"b".repeat(29)}`]: undefined, [`a${"b".repeat(30)}`]: SA, "abcde-": SA, "1abcde": SA }));
   it("Artifact Registry repository ids (1-63)", () => table(registryIdProblem, { a: undefined, [`a${"b".repeat(62)}`]: undefined, [`a${"b".repeat(63)}`]: REGISTRY, "1a": REGISTRY, "a-": REGISTRY, "a_b": REGISTRY }));
-  it("Cloud SQL instance ids, and project:id at most 98", () => {
-    const project = "acme-data-prod";
-    table((id) => sqlInstanceIdProblem(id, project), { a: undefined, "a-b": undefined, "1a": SQL, "a-": SQL, "a_b": SQL, "xA": SQL });
-    const fits = `a${"b".repeat(98 - project.length - 2)}`;
-    assert.equal(`${project}:${fits}`.length, 98);
-    assert.equal(sqlInstanceIdProblem(fits, project), undefined);
-    assert.equal(sqlInstanceIdProblem(`${fits}b`, project), `"${project}:${fits}b" is longer than the 98 characters Cloud SQL allows`);
-  });
   it("bucket names", () => {
     const label = (c: string, n: number) => c.repeat(n);
     table(bucketNameProblem, {
