@@ -95,6 +95,21 @@ export function systemObjectNames(release = SYSTEM_RELEASE) {
 /** A headless Service over the webserver pods (the verification Job's): its DNS name resolves to every replica. */
 export const WEBSERVER_PEERS_SERVICE = "dagster-webserver-pods";
 
+/**
+ * Environment variables the dagster-user-deployments chart sets in every code server: the
+ * shared-env ConfigMap (DAGSTER_HOME, the run namespace and run env ConfigMap), which a location's
+ * own env would override (it comes later in envFrom), and the container's own env
+ * (DAGSTER_CURRENT_IMAGE, DAGSTER_PG_PASSWORD), which would silently win over it
+ * (templates/helpers/_deployment-user.tpl; ../shared/dagster-chart/FACTS.md).
+ */
+export const CHART_SET_ENV: readonly string[] = [
+  "DAGSTER_CURRENT_IMAGE",
+  "DAGSTER_HOME",
+  "DAGSTER_K8S_PIPELINE_RUN_ENV_CONFIGMAP",
+  "DAGSTER_K8S_PIPELINE_RUN_NAMESPACE",
+  "DAGSTER_PG_PASSWORD",
+];
+
 /** Services the program itself creates in the namespace, besides the charts'. */
 export const PROGRAM_SERVICE_NAMES: readonly string[] = [WEBSERVER_PEERS_SERVICE];
 

@@ -1,6 +1,6 @@
 import { excerpt } from "../locations/problems";
 import * as path from "path";
-import { reservedServiceNames } from "../chart/names";
+import { CHART_SET_ENV, reservedServiceNames } from "../chart/names";
 import { parseLocations, readLocationFiles } from "../locations/load";
 import { Problem } from "../locations/problems";
 import { didYouMean } from "../locations/suggest";
@@ -17,7 +17,7 @@ import { ConfigReader } from "./reader";
  */
 export function readLocations(c: ConfigReader, deployment: Deployment, snowflakeOn: boolean, problems: Problem[]): CodeLocation[] {
   const ctx: ValidationContext = {
-    reservedEnv: new Set<string>([...DAGSTER_CLOUD_ENV_KEYS, ...Object.values(CONTAINER_CONTEXT_ENV), ...(snowflakeOn ? SNOWFLAKE_ENV_KEYS : [])]),
+    reservedEnv: new Set<string>([...DAGSTER_CLOUD_ENV_KEYS, ...Object.values(CONTAINER_CONTEXT_ENV), ...CHART_SET_ENV, ...(snowflakeOn ? SNOWFLAKE_ENV_KEYS : [])]),
     reservedEnvPrefixes: ["DAGSTER_CLOUD_"],
     reservedServiceNames: new Set(reservedServiceNames()),
   };

@@ -19,6 +19,8 @@ export interface LocationFile {
 
 /** The largest code-location file read (a location file is a few hundred bytes). */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+/** The most lines a location file may have (see parseYaml). */
+export const MAX_LINES = 10_000;
 /** YAML alias expansions per file (yaml's maxAliasCount): more is a "billion laughs" bomb, not a code location. */
 export const MAX_ALIASES = 100;
 /** YAML syntax errors reported per file: the first few locate the trouble. */
@@ -71,11 +73,28 @@ function nameProblem(name: string, file: string): Problem | undefined {
   return fileProblem(file, "is not a code-location file (<name>.yaml)", "only <name>.yaml files, Markdown (*.md) and dotfiles may be in this folder: rename it or move it out");
 }
 
+/** The most problems one file reports: past that, a count (a file of 20,000 bad keys is one mistake, not 20,000 lines). */
+export const MAX_PROBLEMS_PER_FILE = 25;
+
+function capped(file: string, problems: Problem[]): Problem[] {
+  if (problems.length <= MAX_PROBLEMS_PER_FILE) return problems;
+  const rest = problems.length - MAX_PROBLEMS_PER_FILE;
+  return [
+    ...problems.slice(0, MAX_PROBLEMS_PER_FILE),
+    { source: file, field: "", message: `… and ${rest.toLocaleString("en-US")} more problem${rest === 1 ? "" : "s"} in this file`, hint: "fix these first" },
+  ];
+}
+
 /** Reads the location files of a folder, sorted by name; every other entry is named as a problem. */
 export function readLocationFiles(dir: string, displayDir = dir): { files: LocationFile[]; problems: Problem[] } {
   let names: string[];
   let realDir: string;
   try {
+    // The folder itself may not be a link either: a pull request could replace repos/ with a link
+    // to anywhere on the runner, and the plan would read (and name the keys of) what is there.
+    if (fs.lstatSync(dir).isSymbolicLink()) {
+      return { files: [], problems: [{ source: displayDir, field: "", message: "is a symbolic link; the folder of code locations is read only where it is", hint: "point reposDir (or --repos) at the folder itself" }] };
+    }
     realDir = fs.realpathSync(dir);
     names = fs.readdirSync(dir).sort();
   } catch (e) {
@@ -103,6 +122,13 @@ export function readLocationFiles(dir: string, displayDir = dir): { files: Locat
 
 /** One file's YAML document as plain data, or its problems (syntax, several documents, limits). */
 export function parseYaml(file: string, text: string): { doc: unknown } | { problems: Problem[] } {
+  // The YAML library's duplicate-key check grows with the square of a mapping's size (a
+  // 50,000-key file takes minutes): a location file is a few dozen lines, so a long one is refused
+  // before it is parsed.
+  const lineCount = text.split("\n", MAX_LINES + 2).length;
+  if (lineCount > MAX_LINES + 1) {
+    return { problems: [{ source: file, field: "", message: `has more than ${MAX_LINES.toLocaleString("en-US")} lines, so it is not read`, hint: "a location file holds a few settings, not data" }] };
+  }
   const lines = new LineCounter();
   try {
     const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
@@ -145,13 +171,13 @@ export function parseLocations(files: readonly LocationFile[], ctx: ValidationCo
     byName.set(name, file);
     const parsed = parseYaml(file, text);
     if ("problems" in parsed) {
-      problems.push(...parsed.problems);
+      problems.push(...capped(file, parsed.problems));
       continue;
     }
     const unsafe = unsafeStrings(parsed.doc, file);
     const tooBig = helmSizeProblem(parsed.doc, file, text.length);
     const result = validateLocation(name, file, parsed.doc, ctx);
-    problems.push(...unsafe, ...(tooBig ? [tooBig] : []), ...result.problems);
+    problems.push(...capped(file, [...unsafe, ...(tooBig ? [tooBig] : []), ...result.problems]));
     // Any problem (unsafe strings and size included) refuses every location below.
     if (result.location) locations.push(result.location);
   }

@@ -15,6 +15,9 @@ export function kindOf(value: unknown): string {
 }
 
 /** Collects problems against one file while reading typed fields out of it. */
+/** How many unknown keys of one mapping get a did-you-mean (load.ts shows 25 problems a file). */
+const SUGGESTIONS_PER_MAPPING = 25;
+
 export class Reader {
   readonly problems: Problem[] = [];
   constructor(readonly file: string) {}
@@ -24,9 +27,11 @@ export class Reader {
   }
 
   unknownKeys(obj: Dict, known: readonly string[], prefix: string, extraHint?: (key: string) => string | undefined): void {
+    let suggested = 0;
     for (const key of Object.keys(obj)) {
       if (known.includes(key)) continue;
-      const guess = didYouMean(key, known);
+      // A file reports its first problems only (load.ts): suggestions past those are never shown.
+      const guess = suggested++ < SUGGESTIONS_PER_MAPPING ? didYouMean(key, known) : undefined;
       const special = extraHint?.(key);
       this.add(prefix + fieldKey(key), `unknown key ${excerpt(key)}`, special ?? (guess ? `did you mean "${guess}"?` : `known keys: ${known.join(", ")}`));
     }

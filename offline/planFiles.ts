@@ -32,6 +32,37 @@ export function checkOutDir(outDir: string): void {
         "nothing was written or deleted. Name a new or empty folder",
     );
   }
+  const foreign = entries.length > 0 ? foreignEntry(outDir) : undefined;
+  if (foreign) {
+    throw new OutDirError(`--out ${outDir}: ${foreign} is not what npm run plan writes there (a link, or the wrong kind of file); nothing was written or deleted. Remove it, or name a new or empty folder`);
+  }
+}
+
+/**
+ * The first of the plan's own paths that is not what the plan writes: a link (writing would go
+ * through it, wherever it points) or a folder where a file belongs, or the reverse.
+ */
+function foreignEntry(outDir: string): string | undefined {
+  const kind = (p: string) => (fs.existsSync(p) || isLink(p) ? fs.lstatSync(p) : undefined);
+  for (const f of [PLAN_MARKER, ...PLAN_FILES]) {
+    const st = kind(path.join(outDir, f));
+    if (st && !st.isFile()) return f;
+  }
+  const values = kind(path.join(outDir, "values"));
+  if (!values) return undefined;
+  if (!values.isDirectory()) return "values";
+  for (const f of fs.readdirSync(path.join(outDir, "values"))) {
+    if (f.endsWith(".yaml") && !fs.lstatSync(path.join(outDir, "values", f)).isFile()) return `values/${f}`;
+  }
+  return undefined;
+}
+
+function isLink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** Removes the files of an earlier plan from a folder the plan owns, so a failed plan leaves no stale one. */

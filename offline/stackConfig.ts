@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { InputError } from "../locations/problems";
 import { UsageError } from "./usage";
 
 /**
@@ -36,8 +37,32 @@ export function parseOverride(flag: string, text: string): [string, string] {
   return [text.slice(0, eq), text.slice(eq + 1)];
 }
 
+/**
+ * A stack name as Pulumi accepts one (letters, digits, -, _ and ., at most 100: pulumi/pulumi
+ * sdk/go/common/tokens, ValidateStackName); checked before it becomes a file name, so that
+ * `--stack ../x` can never open a file outside the project.
+ */
+const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/** A stack or project file, parsed; a broken one is named with its line, never echoed (it may hold a secret). */
+function readYamlFile(file: string): Yaml {
+  try {
+    return (parse(fs.readFileSync(file, "utf8"), { uniqueKeys: true }) ?? {}) as Yaml;
+  } catch (e) {
+    const pos = (e as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
+    const code = (e as { code?: string }).code ?? (e as Error).name;
+    throw new InputError(`Refusing to plan: ${path.basename(file)} cannot be read`, [
+      { source: path.basename(file), field: "", message: `is not valid YAML${where} (${code})`, hint: "fix the file; its content is not shown, as it may hold secrets" },
+    ]);
+  }
+}
+
 export function assembleStackConfig(projectDir: string, stack: string, overrides: readonly string[], secrets: readonly string[] = []): AssembledConfig {
-  const projectFile = parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as Yaml;
+  if (!STACK_NAME.test(stack) || stack === "." || stack === "..") {
+    throw new UsageError(`--stack ${JSON.stringify(stack.slice(0, 40))}: not a stack name (letters, digits, -, _ and ., at most 100)`);
+  }
+  const projectFile = readYamlFile(path.join(projectDir, "Pulumi.yaml"));
   const project = String(projectFile.name);
   const values: Record<string, string> = {};
   const secretKeys = new Set<string>();
@@ -57,7 +82,7 @@ export function assembleStackConfig(projectDir: string, stack: string, overrides
 
   const stackPath = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (fs.existsSync(stackPath)) {
-    const stackFile = (parse(fs.readFileSync(stackPath, "utf8")) ?? {}) as Yaml;
+    const stackFile = readYamlFile(stackPath);
     for (const [key, v] of Object.entries((stackFile.config ?? {}) as Yaml)) {
       const full = qualify(project, key);
       if (v !== null && typeof v === "object" && !Array.isArray(v) && "secure" in (v as Yaml)) {

@@ -47,7 +47,7 @@ export function parseArgs(argv: readonly string[]): Args {
 /** What to print for a failure: the problems for bad input, the message for a known failure, else the trace. */
 function failureText(e: unknown): string {
   const cause = e instanceof OfflineRunError ? e.cause : e;
-  if (cause instanceof InputError || cause instanceof ReferencedPlanError) return cause.message;
+  if (cause instanceof InputError || cause instanceof ReferencedPlanError || cause instanceof UsageError) return cause.message;
   return `plan failed: ${(cause as Error).stack ?? String(cause)}`;
 }
 
@@ -73,7 +73,8 @@ async function main(): Promise<number> {
   } catch (e) {
     clearPlan(out);
     console.error(failureText(e));
-    return e instanceof UsageError ? 2 : 1;
+    const cause = e instanceof OfflineRunError ? e.cause : e;
+    return cause instanceof UsageError ? 2 : 1;
   }
 }
 

@@ -186,6 +186,16 @@ describe("shared value formats", () => {
   });
 });
 
+describe("environment variables the chart sets itself", () => {
+  it("a location may not set what the chart sets in every code server", () => {
+    for (const name of ["DAGSTER_HOME", "DAGSTER_CURRENT_IMAGE", "DAGSTER_K8S_PIPELINE_RUN_NAMESPACE", "DAGSTER_K8S_PIPELINE_RUN_ENV_CONFIGMAP", "DAGSTER_PG_PASSWORD"]) {
+      const repos = path.relative(process.cwd(), reposDir({ "etl.yaml": location("registry.example.com/etl:1.0.0", `env: {${name}: x}\n`) }));
+      const lines = problems(raw("prod", GCP, {}, repos));
+      assert.ok(lines.some((l) => l.includes(`env.${name}: "${name}" is set by the platform for every location`)), `${name}: ${lines.join("; ")}`);
+    }
+  });
+});
+
 describe("defaults and derived checks", () => {
   it("Cloud SQL defaults: backup at 02:00, the smallest custom tier", () => {
     const pg = parsePlatformConfig(raw("prod", GCP)).postgres;

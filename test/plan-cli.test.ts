@@ -7,7 +7,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { parsePlatformConfig } from "../config";
 import { reservedServiceNames } from "../chart/names";
-import { parseLocations } from "../locations/load";
+import { parseLocations, readLocationFiles } from "../locations/load";
 import { InputError, formatProblem } from "../locations/problems";
 import { Plan, planReferenced } from "../offline/plan";
 import { OutDirError, PLAN_MARKER, checkOutDir, clearPlan, writePlan } from "../offline/planFiles";
@@ -67,6 +67,27 @@ describe("npm run plan: the --out folder", () => {
     assert.equal(fs.readFileSync(path.join(dir, "values", "mine.yaml"), "utf8"), "mine");
     assert.equal(fs.readFileSync(path.join(dir, "workspace.yaml"), "utf8"), "mine");
     assert.deepEqual(fs.readdirSync(dir).sort(), ["values", "workspace.yaml"]);
+  });
+  it("a plan folder whose own paths are links or the wrong kind is refused, and nothing is written through them or deleted", () => {
+    const victim = tmp("plan-victim-");
+    fs.writeFileSync(path.join(victim, "dagster.yaml"), "precious\n");
+    const cases: [string, (dir: string) => void, string][] = [
+      ["values link", (d) => fs.symlinkSync(victim, path.join(d, "values")), "values"],
+      ["marker folder", (d) => { fs.rmSync(path.join(d, PLAN_MARKER)); fs.mkdirSync(path.join(d, PLAN_MARKER)); }, PLAN_MARKER],
+      ["resources link", (d) => fs.symlinkSync(path.join(victim, "dagster.yaml"), path.join(d, "resources.json")), "resources.json"],
+      ["values file link", (d) => { fs.mkdirSync(path.join(d, "values")); fs.symlinkSync(path.join(victim, "dagster.yaml"), path.join(d, "values", "dagster.yaml")); }, "values/dagster.yaml"],
+    ];
+    for (const [label, arrange, named] of cases) {
+      const dir = tmp("plan-owned-");
+      fs.writeFileSync(path.join(dir, PLAN_MARKER), "x");
+      fs.writeFileSync(path.join(dir, "notes.txt"), "mine\n");
+      arrange(dir);
+      assert.throws(() => checkOutDir(dir), (e: unknown) => e instanceof OutDirError && e.message.includes(`: ${named} is not what npm run plan writes there`), label);
+      assert.throws(() => writePlan(EMPTY_PLAN, dir), OutDirError, label);
+      assert.equal(fs.readFileSync(path.join(dir, "notes.txt"), "utf8"), "mine\n", label);
+    }
+    assert.deepEqual(fs.readdirSync(victim), ["dagster.yaml"]);
+    assert.equal(fs.readFileSync(path.join(victim, "dagster.yaml"), "utf8"), "precious\n");
   });
   it("a file is refused", () => {
     const file = path.join(tmp("plan-file-"), "f");
@@ -167,7 +188,61 @@ describe("the README's example location", () => {
   });
 });
 
+describe("npm run plan: the stack name and the stack file", () => {
+  it("a stack name is checked before it names a file: ../ never leaves the project", () => {
+    for (const stack of ["x/../../../tmp/evil", "../prod", "..", "a b", "p".repeat(101)]) {
+      assert.throws(() => assembleStackConfig(PROJECT_DIR, stack, []), (e: unknown) => e instanceof UsageError && /not a stack name/.test(e.message), stack);
+    }
+  });
+  it("a broken stack file is one problem naming the file and line, and none of its content", () => {
+    for (const [text, line] of [
+      ["config:\n  dagster-platform:postgresPassword: [hunter2-plaintext\n", /line \d+/],
+      ["config:\n  dagster-platform:postgresHost: hunter2-a\n  dagster-platform:postgresHost: hunter2-b\n", /line 3, column 3/],
+      ["config: {}\n---\nhunter2: x\n", /line 2/],
+    ] as const) {
+      const dir = tmp("plan-broken-");
+      fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+      fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), text);
+      assert.throws(() => assembleStackConfig(dir, "prod", []), (e: unknown) => {
+        assert.ok(e instanceof InputError, String(e));
+        assert.match(e.message, /Pulumi\.prod\.yaml: is not valid YAML at /);
+        assert.match(e.message, line);
+        assert.ok(!e.message.includes("hunter2"), e.message);
+        return true;
+      });
+    }
+  });
+});
+
+describe("repos/ files far larger than a location", () => {
+  const ctx = { reservedEnv: new Set<string>(), reservedEnvPrefixes: [], reservedServiceNames: new Set<string>() };
+  it("a file reports its first 25 problems and a count of the rest", () => {
+    const dir = tmp("repos-many-");
+    fs.writeFileSync(path.join(dir, "etl.yaml"), `image: r.io/etl:1.0.0\nmodule: etl\n${Array.from({ length: 100 }, (_, i) => `k${i}: 1\n`).join("")}`);
+    const { problems } = parseLocations(readLocationFiles(dir, "repos").files, ctx);
+    assert.equal(problems.length, 26);
+    assert.equal(formatProblem(problems[25]), "repos/etl.yaml: … and 75 more problems in this file (fix these first)");
+  });
+  it("a file of more than 10,000 lines is refused before it is parsed", () => {
+    const dir = tmp("repos-long-");
+    const body = (n: number) => `image: r.io/etl:1.0.0\nmodule: etl\nenv:\n${Array.from({ length: n - 3 }, (_, i) => `  K${i}: v\n`).join("")}`;
+    fs.writeFileSync(path.join(dir, "etl.yaml"), body(10_000));
+    assert.equal(parseLocations(readLocationFiles(dir, "repos").files, ctx).problems.some((p) => /more than 10,000 lines/.test(p.message)), false);
+    fs.writeFileSync(path.join(dir, "etl.yaml"), body(10_001));
+    assert.deepEqual(parseLocations(readLocationFiles(dir, "repos").files, ctx).problems.map(formatProblem), ["repos/etl.yaml: has more than 10,000 lines, so it is not read (a location file holds a few settings, not data)"]);
+  });
+});
+
 describe("npm run plan: repos/ that reaches out of itself", () => {
+  it("a repos folder that is itself a link is refused, and nothing behind it is read", () => {
+    const elsewhere = tmp("repos-elsewhere-");
+    fs.writeFileSync(path.join(elsewhere, "creds.yaml"), "aws_secret_access_key_7f3a: x\n");
+    const link = path.join(tmp("repos-link-"), "repos");
+    fs.symlinkSync(elsewhere, link);
+    const { files, problems } = readLocationFiles(link, "repos");
+    assert.deepEqual(files, []);
+    assert.deepEqual(problems.map(formatProblem), ["repos: is a symbolic link; the folder of code locations is read only where it is (point reposDir (or --repos) at the folder itself)"]);
+  });
   it("npm run plan with a link to /proc/self/environ prints no part of the environment", () => {
     const repos = tmp("repos-environ-");
     fs.symlinkSync("/proc/self/environ", path.join(repos, "etl.yaml"));
