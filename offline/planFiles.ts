@@ -1,7 +1,10 @@
 /**
- * The files `npm run plan --out <dir>` writes. The folder is the plan's only when it was empty (or
- * new) the first time: a marker file says so, and only a folder with the marker is ever written
- * into again or cleaned. Nothing but the plan's own files is ever deleted.
+ * The files `npm run plan --out <dir>` writes. The plan only ever writes, replaces or deletes its
+ * own paths (the marker, resources.json, outputs.json, locations.json, workspace.yaml and
+ * values/*.yaml); anything else in the folder is left alone. Those paths are the plan's when the
+ * folder holds its marker, or an earlier plan written before the marker existed (recognised by
+ * its resources.json), or none of them at all. A folder where one of them holds something else
+ * (someone's own values/ or workspace.yaml) is refused before anything is written or deleted.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -20,19 +23,19 @@ export class OutDirError extends Error {
   }
 }
 
-/** Whether the plan may write into `outDir`: it does not exist, is empty, or holds the marker. */
+/** Whether the plan may write into `outDir` (see above); throws OutDirError when not. */
 export function checkOutDir(outDir: string): void {
   if (!fs.existsSync(outDir)) return;
   const st = fs.lstatSync(outDir);
   if (!st.isDirectory()) throw new OutDirError(`--out ${outDir} is not a folder; name a new or empty folder`);
-  const entries = fs.readdirSync(outDir);
-  if (entries.length > 0 && !entries.includes(PLAN_MARKER)) {
+  const taken = fs.readdirSync(outDir).filter((e) => e === "values" || e === PLAN_MARKER || PLAN_FILES.includes(e));
+  if (taken.length > 0 && !holdsPlan(outDir)) {
     throw new OutDirError(
-      `--out ${outDir} is not empty and was not written by npm run plan (no ${PLAN_MARKER} in it); ` +
-        "nothing was written or deleted. Name a new or empty folder",
+      `--out ${outDir} holds ${taken.sort().join(", ")}, which npm run plan did not write (no ${PLAN_MARKER} in it); ` +
+        "nothing was written or deleted. Name a new or empty folder, or move them",
     );
   }
-  const foreign = entries.length > 0 ? foreignEntry(outDir) : undefined;
+  const foreign = taken.length > 0 ? foreignEntry(outDir) : undefined;
   if (foreign) {
     throw new OutDirError(`--out ${outDir}: ${foreign} is not what npm run plan writes there (a link, or the wrong kind of file); nothing was written or deleted. Remove it, or name a new or empty folder`);
   }
@@ -65,9 +68,26 @@ function isLink(p: string): boolean {
   }
 }
 
+/**
+ * Whether the folder holds a plan: its marker, or a resources.json of plan entries (a plan
+ * written before the marker existed; no other file has that shape).
+ */
+function holdsPlan(outDir: string): boolean {
+  if (fs.existsSync(path.join(outDir, PLAN_MARKER))) return true;
+  const resources = path.join(outDir, "resources.json");
+  if (!fs.existsSync(resources) || !fs.lstatSync(resources).isFile()) return false;
+  try {
+    const entries: unknown = JSON.parse(fs.readFileSync(resources, "utf8"));
+    const isEntry = (e: unknown) => e !== null && typeof e === "object" && ["type", "name", "parent", "inputs", "options"].every((k) => k in (e as object));
+    return Array.isArray(entries) && entries.length > 0 && entries.every(isEntry);
+  } catch {
+    return false;
+  }
+}
+
 /** Removes the files of an earlier plan from a folder the plan owns, so a failed plan leaves no stale one. */
 export function clearPlan(outDir: string): void {
-  if (!fs.existsSync(path.join(outDir, PLAN_MARKER))) return;
+  if (!fs.existsSync(outDir) || !holdsPlan(outDir)) return;
   for (const f of PLAN_FILES) fs.rmSync(path.join(outDir, f), { force: true });
   const values = path.join(outDir, "values");
   if (!fs.existsSync(values) || !fs.lstatSync(values).isDirectory()) return;

@@ -57,12 +57,35 @@ describe("npm run plan: the --out folder", () => {
     assert.deepEqual(fs.readdirSync(empty).sort(), [PLAN_MARKER, "locations.json", "outputs.json", "resources.json", "values", "workspace.yaml"]);
     assert.deepEqual(fs.readdirSync(path.join(empty, "values")), ["dagster.yaml"]);
   });
-  it("a folder with other files is refused, and nothing in it is touched", () => {
+  it("a folder holding none of the plan's paths is written into, and what it holds is left alone", () => {
+    const dir = tmp("plan-log-");
+    fs.writeFileSync(path.join(dir, "plan.log"), "mine");
+    writePlan(EMPTY_PLAN, dir);
+    assert.deepEqual(fs.readdirSync(dir).sort(), [PLAN_MARKER, "locations.json", "outputs.json", "plan.log", "resources.json", "values", "workspace.yaml"]);
+    assert.equal(fs.readFileSync(path.join(dir, "plan.log"), "utf8"), "mine");
+  });
+  it("a plan written before the marker existed is recognised by its resources.json and replaced", () => {
+    const dir = tmp("plan-earlier-");
+    fs.writeFileSync(path.join(dir, "resources.json"), JSON.stringify([{ type: "t", name: "n", parent: null, inputs: {}, options: {} }]));
+    fs.mkdirSync(path.join(dir, "values"));
+    fs.writeFileSync(path.join(dir, "values", "code-gone.yaml"), "old");
+    writePlan(EMPTY_PLAN, dir);
+    assert.deepEqual(fs.readdirSync(path.join(dir, "values")), ["dagster.yaml"]);
+    assert.equal(fs.readFileSync(path.join(dir, "resources.json"), "utf8"), "[]\n");
+    // Anything else in resources.json is someone's own file.
+    for (const text of ["[]", "[{\"type\": \"t\"}]", "{}", "mine"]) {
+      const theirs = tmp("plan-notours-");
+      fs.writeFileSync(path.join(theirs, "resources.json"), text);
+      assert.throws(() => writePlan(EMPTY_PLAN, theirs), OutDirError, text);
+      assert.deepEqual(fs.readdirSync(theirs), ["resources.json"], text);
+    }
+  });
+  it("a folder where the plan's paths hold someone else's files is refused, and nothing in it is touched", () => {
     const dir = tmp("plan-theirs-");
     fs.mkdirSync(path.join(dir, "values"));
     fs.writeFileSync(path.join(dir, "values", "mine.yaml"), "mine");
     fs.writeFileSync(path.join(dir, "workspace.yaml"), "mine");
-    assert.throws(() => writePlan(EMPTY_PLAN, dir), (e: unknown) => e instanceof OutDirError && /is not empty and was not written by npm run plan \(no \.dagster-platform-plan in it\); nothing was written or deleted/.test(e.message));
+    assert.throws(() => writePlan(EMPTY_PLAN, dir), (e: unknown) => e instanceof OutDirError && /holds values, workspace\.yaml, which npm run plan did not write \(no \.dagster-platform-plan in it\); nothing was written or deleted/.test(e.message));
     clearPlan(dir);
     assert.equal(fs.readFileSync(path.join(dir, "values", "mine.yaml"), "utf8"), "mine");
     assert.equal(fs.readFileSync(path.join(dir, "workspace.yaml"), "utf8"), "mine");
@@ -113,7 +136,7 @@ describe("npm run plan: the --out folder", () => {
     fs.writeFileSync(path.join(dir, "resources.json"), "mine");
     const r = runPlan(["--stack", "prod", "--out", dir, "--config", "ingress=bogus"]);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /is not empty and was not written by npm run plan/);
+    assert.match(r.stderr, /holds resources\.json, values, which npm run plan did not write/);
     assert.equal(fs.readFileSync(path.join(dir, "values", "dagster.yaml"), "utf8"), "mine");
     assert.equal(fs.readFileSync(path.join(dir, "resources.json"), "utf8"), "mine");
   });
