@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { LineCounter, parseAllDocuments } from "yaml";
-import { Problem, excerpt } from "./problems";
+import { MAX_PROBLEMS_PER_FILE, Problem, excerpt } from "./problems";
 import { CodeLocation } from "./types";
 import { helmSizeProblem, unsafeStrings } from "./untrusted";
 import { ValidationContext, validateLocation } from "./validate";
@@ -72,9 +72,6 @@ function nameProblem(name: string, file: string): Problem | undefined {
   if (any) return fileProblem(file, `has the extension ${excerpt(name.slice(any[1].length))}, not .yaml or .yml, so it is not read`, `rename it to ${excerpt(`${any[1]}.yaml`)}`);
   return fileProblem(file, "is not a code-location file (<name>.yaml)", "only <name>.yaml files, Markdown (*.md) and dotfiles may be in this folder: rename it or move it out");
 }
-
-/** The most problems one file reports: past that, a count (a file of 20,000 bad keys is one mistake, not 20,000 lines). */
-export const MAX_PROBLEMS_PER_FILE = 25;
 
 function capped(file: string, problems: Problem[]): Problem[] {
   if (problems.length <= MAX_PROBLEMS_PER_FILE) return problems;

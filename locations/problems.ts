@@ -46,6 +46,9 @@ export function formatProblem(p: Problem): string {
 }
 
 /** Thrown once, with every problem, before a single resource is registered. */
+/** The most problems one file reports: past that, a count (a file of 20,000 bad keys is one mistake, not 20,000 lines). */
+export const MAX_PROBLEMS_PER_FILE = 25;
+
 export class InputError extends Error {
   readonly problems: readonly Problem[];
 

@@ -1,4 +1,4 @@
-import { Problem, excerpt, fieldKey, show } from "./problems";
+import { MAX_PROBLEMS_PER_FILE, Problem, excerpt, fieldKey, show } from "./problems";
 import { didYouMean } from "./suggest";
 
 export type Dict = Record<string, unknown>;
@@ -15,9 +15,6 @@ export function kindOf(value: unknown): string {
 }
 
 /** Collects problems against one file while reading typed fields out of it. */
-/** How many unknown keys of one mapping get a did-you-mean (load.ts shows 25 problems a file). */
-const SUGGESTIONS_PER_MAPPING = 25;
-
 export class Reader {
   readonly problems: Problem[] = [];
   constructor(readonly file: string) {}
@@ -31,7 +28,7 @@ export class Reader {
     for (const key of Object.keys(obj)) {
       if (known.includes(key)) continue;
       // A file reports its first problems only (load.ts): suggestions past those are never shown.
-      const guess = suggested++ < SUGGESTIONS_PER_MAPPING ? didYouMean(key, known) : undefined;
+      const guess = suggested++ < MAX_PROBLEMS_PER_FILE ? didYouMean(key, known) : undefined;
       const special = extraHint?.(key);
       this.add(prefix + fieldKey(key), `unknown key ${excerpt(key)}`, special ?? (guess ? `did you mean "${guess}"?` : `known keys: ${known.join(", ")}`));
     }

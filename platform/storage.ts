@@ -44,7 +44,7 @@ export function deployStorage(cfg: PlatformConfig, cloud: Cloud): Storage {
   const identity = new DagsterIdentity(
     "dagster-identity",
     {
-      accountId: names.serviceAccountId ?? "dagster",
+      accountId: prodLikeAccountId(names.serviceAccountId),
       project: cfg.gcp.project,
       namespace: cfg.namespace,
       kubernetesServiceAccounts: [systemObjectNames().serviceAccount, USER_CODE_SERVICE_ACCOUNT],
@@ -58,4 +58,10 @@ export function deployStorage(cfg: PlatformConfig, cloud: Cloud): Storage {
     gcpServiceAccount: identity.email,
     outputs: { computeLogsBucket: buckets.computeLogs.name, defsStateBucket: buckets.defsState.name, dagsterServiceAccount: identity.email },
   };
+}
+
+/** Only branches and the preview stack lack one, and neither reaches here (render/gcpNames.ts). */
+function prodLikeAccountId(id: string | undefined): string {
+  if (id === undefined) throw new Error("a production-like stack names its Dagster service account (render/gcpNames.ts)");
+  return id;
 }

@@ -211,7 +211,7 @@ describe("defaults and derived checks", () => {
     const cfg = parsePlatformConfig(raw(stack, { ...GCP, environment: "production", "gcp:project": project, buckets: "false", clusterName: "c", networkName: "n" }));
     assert.deepEqual([cfg.deployment.stack, cfg.gcp?.project, cfg.postgres.mode], [stack, project, "cloudsql"]);
   });
-  it("the secrets a stack planned with placeholders are listed sorted", () => {
+  it("the secrets a stack planned with placeholders are listed", () => {
     const r = { ...raw("prod", { ...GCP, ...SF, ingress: "iap", ingressHost: "dagster.acme.example", iapOAuthClientId: "x.apps.googleusercontent.com" }), secretPlaceholders: true };
     assert.deepEqual(parsePlatformConfig(r).secretPlaceholders, ["iapOAuthClientSecret", "snowflakePrivateKey"]);
   });
